@@ -1,0 +1,51 @@
+# EfA contract registry — build, test and measure.
+GO          ?= go
+BIN         := $(CURDIR)/bin
+STATICCHECK := $(BIN)/staticcheck
+BENCHSTAT   := $(BIN)/benchstat
+# Versions of the tools installed from the Go module proxy.
+STATICCHECK_VERSION := v0.8.2
+BENCHSTAT_VERSION   := v0.0.0-20260908200009-22c9c6c9d4da
+
+# BENCH_COUNT repetitions give benchstat its medians and spread.
+BENCH_COUNT ?= 6
+# LOAD_TXS transactions are committed by `make bench-memory`.
+LOAD_TXS    ?= 1000000
+
+.PHONY: all test test-race bench bench-memory lint fmt tools clean
+
+all: lint test
+
+## test: vet and run every test (the crash test included); what CI runs
+test:
+	$(GO) vet ./...
+	$(GO) test -count=1 ./...
+	$(GO) test -count=1 -race -short ./ledger/...
+
+## bench: committed tx/s at 1, 8 and 64 submitters beside a raw bbolt reference, evaluate latency
+bench: $(BENCHSTAT)
+	$(GO) test -run '^$$' -bench . -benchmem -count $(BENCH_COUNT) ./ledger/ | tee bench.out
+	$(BENCHSTAT) bench.out
+
+## bench-memory: resident memory while committing LOAD_TXS transactions
+bench-memory:
+	$(GO) run ./test/ledgerload -txs $(LOAD_TXS) -submitters 64 -dir $$(mktemp -d)
+
+## lint: go vet and staticcheck
+lint: $(STATICCHECK)
+	$(GO) vet ./...
+	$(STATICCHECK) ./...
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+
+tools: $(STATICCHECK) $(BENCHSTAT)
+
+$(STATICCHECK):
+	GOBIN=$(BIN) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+
+$(BENCHSTAT):
+	GOBIN=$(BIN) $(GO) install golang.org/x/perf/cmd/benchstat@$(BENCHSTAT_VERSION)
+
+clean:
+	rm -rf $(BIN) bench.out

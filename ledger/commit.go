@@ -1,0 +1,333 @@
+package ledger
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"fmt"
+	"time"
+
+	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
+	bolt "go.etcd.io/bbolt"
+)
+
+// order is the ordering service: it cuts queued transactions into blocks and
+// commits them, one block at a time. A block is cut when it holds
+// MaxBlockTxs transactions, when BatchTimeout has passed since its first
+// transaction, or at once when no other proposal is being simulated, so a lone
+// submitter is never kept waiting while concurrent submitters share blocks
+// (group commit: one fsync for many transactions).
+func (l *Ledger) order() {
+	defer close(l.stopped)
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	for {
+		var first *pendingTx
+		select {
+		case first = <-l.queue:
+		case <-l.closing:
+			l.drain()
+			return
+		}
+		batch := append(make([]*pendingTx, 0, 64), first)
+		timer.Reset(l.opts.BatchTimeout)
+	collect:
+		for len(batch) < l.opts.MaxBlockTxs {
+			select {
+			case p := <-l.queue:
+				batch = append(batch, p)
+				continue
+			default:
+			}
+			if l.inflight.Load() == 0 {
+				break
+			}
+			select {
+			case p := <-l.queue:
+				batch = append(batch, p)
+			case <-timer.C:
+				break collect
+			case <-l.closing:
+				break collect
+			}
+		}
+		if !timer.Stop() {
+			select {
+			case <-timer.C:
+			default:
+			}
+		}
+		l.commit(batch)
+	}
+}
+
+// drain commits what was queued before Close.
+func (l *Ledger) drain() {
+	for {
+		batch := make([]*pendingTx, 0, l.opts.MaxBlockTxs)
+	fill:
+		for len(batch) < l.opts.MaxBlockTxs {
+			select {
+			case p := <-l.queue:
+				batch = append(batch, p)
+			default:
+				break fill
+			}
+		}
+		if len(batch) == 0 {
+			return
+		}
+		l.commit(batch)
+	}
+}
+
+// commit validates the batch in order, applies the valid transactions and
+// writes the signed block, all in one store transaction, then answers the
+// submitters and wakes the event listeners.
+func (l *Ledger) commit(batch []*pendingTx) {
+	l.mu.Lock()
+	num, prev := l.height, l.lastHash
+	l.mu.Unlock()
+
+	var header *BlockHeader
+	err := l.db.Update(func(tx *bolt.Tx) error {
+		c := newCommitter(tx, num)
+		hashes := make([][]byte, len(batch))
+		for i, p := range batch {
+			rec, err := c.add(uint32(i), p.tx)
+			if err != nil {
+				return err
+			}
+			hashes[i] = rec
+		}
+		header = &BlockHeader{
+			Number:       num,
+			PreviousHash: prev,
+			DataHash:     dataHashOfSums(hashes),
+			Timestamp:    time.Now().UTC(),
+			TxCount:      uint32(len(batch)),
+		}
+		sig, err := l.sign(header)
+		if err != nil {
+			return err
+		}
+		return tx.Bucket(bucketBlocks).Put(blockKey(num), encodeBlockRecord(header, sig))
+	})
+	if err != nil {
+		err = fmt.Errorf("commit block %d: %w", num, err)
+		for _, p := range batch {
+			p.result <- commitResult{err: err}
+		}
+		return
+	}
+	l.mu.Lock()
+	l.height = num + 1
+	l.lastHash = header.Hash()
+	close(l.newBlock)
+	l.newBlock = make(chan struct{})
+	l.mu.Unlock()
+	for i, p := range batch {
+		p.result <- commitResult{block: num, index: uint32(i), code: p.tx.ValidationCode}
+	}
+}
+
+func dataHashOfSums(sums [][]byte) []byte {
+	h := sha256.New()
+	for _, s := range sums {
+		h.Write(s)
+	}
+	return h.Sum(nil)
+}
+
+// committer validates and applies one block's transactions inside the
+// block's store transaction. Each valid transaction is applied before the
+// next is validated, so a later transaction sees the earlier ones' writes, as
+// Fabric's validator does with its in-block updates.
+type committer struct {
+	tx      *bolt.Tx
+	num     uint64
+	txs     *bolt.Bucket
+	txids   *bolt.Bucket
+	ids     *bolt.Bucket
+	state   *bolt.Bucket
+	history *bolt.Bucket
+}
+
+func newCommitter(tx *bolt.Tx, num uint64) *committer {
+	return &committer{
+		tx:      tx,
+		num:     num,
+		txs:     tx.Bucket(bucketTxs),
+		txids:   tx.Bucket(bucketTxIDs),
+		ids:     tx.Bucket(bucketIdentities),
+		state:   tx.Bucket(bucketState),
+		history: tx.Bucket(bucketHistory),
+	}
+}
+
+// add validates t, applies it if valid, and stores its record; it returns the
+// SHA-256 of the record for the block's data hash.
+func (c *committer) add(i uint32, t *Transaction) ([]byte, error) {
+	code, err := c.validate(t)
+	if err != nil {
+		return nil, err
+	}
+	t.ValidationCode = code
+	if code == peer.TxValidationCode_VALID {
+		if err := c.apply(Version{BlockNum: c.num, TxNum: i}, t); err != nil {
+			return nil, err
+		}
+	}
+	if code != peer.TxValidationCode_DUPLICATE_TXID {
+		if err := c.txids.Put([]byte(t.ID), txKey(c.num, i)); err != nil {
+			return nil, err
+		}
+	}
+	creator := sha256.Sum256(t.Creator)
+	if c.ids.Get(creator[:]) == nil {
+		if err := c.ids.Put(creator[:], t.Creator); err != nil {
+			return nil, err
+		}
+	}
+	rec := encodeTx(t)
+	if err := c.txs.Put(txKey(c.num, i), rec); err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(rec)
+	return sum[:], nil
+}
+
+func (c *committer) validate(t *Transaction) (peer.TxValidationCode, error) {
+	if c.txids.Get([]byte(t.ID)) != nil {
+		return peer.TxValidationCode_DUPLICATE_TXID, nil
+	}
+	state := c.state.Bucket([]byte(t.Chaincode))
+	for _, r := range t.RWSet.Reads {
+		var raw []byte
+		if state != nil {
+			raw = state.Get([]byte(r.Key))
+		}
+		switch {
+		case raw == nil && r.Version == nil:
+			continue
+		case raw == nil || r.Version == nil:
+			return peer.TxValidationCode_MVCC_READ_CONFLICT, nil
+		}
+		v, err := decodeStateVersion(raw)
+		if err != nil {
+			return 0, fmt.Errorf("state %s/%q: %w", t.Chaincode, r.Key, err)
+		}
+		if v != *r.Version {
+			return peer.TxValidationCode_MVCC_READ_CONFLICT, nil
+		}
+	}
+	for _, q := range t.RWSet.RangeQueries {
+		same, err := rangeUnchanged(state, q)
+		if err != nil {
+			return 0, fmt.Errorf("range %s/[%q, %q]: %w", t.Chaincode, q.StartKey, q.EndKey, err)
+		}
+		if !same {
+			return peer.TxValidationCode_PHANTOM_READ_CONFLICT, nil
+		}
+	}
+	return peer.TxValidationCode_VALID, nil
+}
+
+// rangeUnchanged re-runs a recorded range query against current state and
+// compares the keys and versions it returns.
+func rangeUnchanged(state *bolt.Bucket, q RangeQuery) (bool, error) {
+	h := newRangeHash()
+	if state != nil {
+		cur := state.Cursor()
+		for k, v := cur.Seek([]byte(q.StartKey)); k != nil; k, v = cur.Next() {
+			if q.Exhausted {
+				if q.EndKey != "" && string(k) >= q.EndKey {
+					break
+				}
+			} else if string(k) > q.EndKey {
+				break
+			}
+			ver, err := decodeStateVersion(v)
+			if err != nil {
+				return false, err
+			}
+			h.add(string(k), ver)
+		}
+	}
+	return bytes.Equal(h.sum(), q.ResultsHash), nil
+}
+
+// apply writes a valid transaction's effects on state and history. As in
+// Fabric, a written value keeps the key's validation parameter, a delete drops
+// both, and a validation parameter set on a key that does not exist is ignored.
+func (c *committer) apply(ver Version, t *Transaction) error {
+	ns := []byte(t.Chaincode)
+	rw := &t.RWSet
+	if len(rw.Writes) == 0 && len(rw.MetadataWrites) == 0 {
+		return nil
+	}
+	state, err := c.state.CreateBucketIfNotExists(ns)
+	if err != nil {
+		return err
+	}
+	hist, err := c.history.CreateBucketIfNotExists(ns)
+	if err != nil {
+		return err
+	}
+	meta := make(map[string][]byte, len(rw.MetadataWrites))
+	hasMeta := make(map[string]bool, len(rw.MetadataWrites))
+	for _, m := range rw.MetadataWrites {
+		meta[m.Key] = m.ValidationParameter
+		hasMeta[m.Key] = true
+	}
+	for _, w := range rw.Writes {
+		key := []byte(w.Key)
+		if w.IsDelete {
+			if err := state.Delete(key); err != nil {
+				return err
+			}
+			if err := hist.Put(histKey(w.Key, ver), []byte{histDelete}); err != nil {
+				return err
+			}
+			continue
+		}
+		e := &stateEntry{Version: ver, Value: w.Value}
+		flags := histValue
+		if hasMeta[w.Key] {
+			e.ValidationParameter = meta[w.Key]
+			flags |= histMetadata
+		} else if raw := state.Get(key); raw != nil {
+			old, err := decodeState(raw)
+			if err != nil {
+				return fmt.Errorf("state %s/%q: %w", t.Chaincode, w.Key, err)
+			}
+			e.ValidationParameter = old.ValidationParameter
+		}
+		if err := state.Put(key, encodeState(e)); err != nil {
+			return err
+		}
+		if err := hist.Put(histKey(w.Key, ver), []byte{flags}); err != nil {
+			return err
+		}
+	}
+	for _, m := range rw.MetadataWrites {
+		if _, written := t.write(m.Key); written {
+			continue // handled with the value (or dropped with the delete)
+		}
+		raw := state.Get([]byte(m.Key))
+		if raw == nil {
+			continue
+		}
+		old, err := decodeState(raw)
+		if err != nil {
+			return fmt.Errorf("state %s/%q: %w", t.Chaincode, m.Key, err)
+		}
+		e := &stateEntry{Version: ver, Value: old.Value, ValidationParameter: m.ValidationParameter}
+		if err := state.Put([]byte(m.Key), encodeState(e)); err != nil {
+			return err
+		}
+		if err := hist.Put(histKey(m.Key, ver), []byte{histMetadata}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
