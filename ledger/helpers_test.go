@@ -3,6 +3,7 @@ package ledger_test
 import (
 	"context"
 	"encoding/json"
+	"os"
 	"testing"
 
 	"github.com/efa-marktplatz/registry/ledger"
@@ -88,3 +89,5 @@ func (c *kvClient) query(out any, fn string, a ...string) {
 }
 
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
+
+func removeFile(path string) error { return os.Remove(path) }

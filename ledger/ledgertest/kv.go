@@ -301,8 +301,11 @@ func (KV) PutBatch(ctx contractapi.TransactionContextInterface, keys, value stri
 	return nil // the shim flushes the batch when the transaction ends
 }
 
-// Emit writes a key and sets a chaincode event.
+// Emit reads and writes a key and sets a chaincode event.
 func (KV) Emit(ctx contractapi.TransactionContextInterface, key, name, payload string) error {
+	if _, err := ctx.GetStub().GetState(key); err != nil {
+		return err
+	}
 	if err := ctx.GetStub().PutState(key, []byte(payload)); err != nil {
 		return err
 	}
