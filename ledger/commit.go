@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
@@ -128,7 +129,20 @@ func (l *Ledger) commit(batch []*pendingTx) {
 	for i, p := range batch {
 		p.result <- commitResult{block: num, index: uint32(i), code: p.tx.ValidationCode}
 	}
+	if now := time.Now(); now.Sub(l.lastRelease) >= releaseInterval {
+		l.lastRelease = now
+		if err := releaseMapped(l.db); err != nil {
+			slog.Warn("ledger: could not release mapped store pages", "err", err)
+		}
+	}
 }
+
+// releaseInterval is the least time between two releases of the store's
+// mapped pages by the committer. The kernel maps up to 16 neighbouring cached
+// pages on every page fault (fault-around), so the random reads of a busy
+// committer map pages into the process fast; releasing every 100ms keeps
+// that bounded by the commit rate, not the size of the ledger.
+const releaseInterval = 100 * time.Millisecond
 
 func dataHashOfSums(sums [][]byte) []byte {
 	h := sha256.New()
@@ -153,10 +167,14 @@ type committer struct {
 }
 
 func newCommitter(tx *bolt.Tx, num uint64) *committer {
+	blocks, txs := tx.Bucket(bucketBlocks), tx.Bucket(bucketTxs)
+	// Blocks and transactions are appended in key order: fill their pages
+	// (bbolt splits at half by default, made for random inserts).
+	blocks.FillPercent, txs.FillPercent = 1.0, 1.0
 	return &committer{
 		tx:      tx,
 		num:     num,
-		txs:     tx.Bucket(bucketTxs),
+		txs:     txs,
 		txids:   tx.Bucket(bucketTxIDs),
 		ids:     tx.Bucket(bucketIdentities),
 		state:   tx.Bucket(bucketState),

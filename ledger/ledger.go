@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
@@ -69,6 +70,9 @@ func (o *Options) defaults() {
 	}
 }
 
+// chaincodeName is Fabric's rule for chaincode names.
+var chaincodeName = regexp.MustCompile(`^[a-zA-Z0-9]+([-_][a-zA-Z0-9]+)*$`)
+
 // Ledger is an embedded single-node ledger. It is safe for concurrent use.
 type Ledger struct {
 	opts      Options
@@ -86,6 +90,8 @@ type Ledger struct {
 	closed   bool
 	closeErr error
 
+	lastRelease time.Time // when the committer last released the mapped store pages
+
 	mu       sync.Mutex
 	height   uint64        // number of committed blocks
 	lastHash []byte        // header hash of the last block
@@ -96,6 +102,11 @@ type Ledger struct {
 // genesis block on first start, and starts the ordering service.
 func Open(dir string, opts Options) (*Ledger, error) {
 	opts.defaults()
+	for name, cc := range opts.Chaincodes {
+		if !chaincodeName.MatchString(name) || cc == nil {
+			return nil, fmt.Errorf("ledger: invalid chaincode %q: want a name matching %s and a chaincode", name, chaincodeName)
+		}
+	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("ledger: create data directory: %w", err)
 	}
@@ -117,6 +128,9 @@ func Open(dir string, opts Options) (*Ledger, error) {
 		NoFreelistSync: true,
 		FreelistType:   bolt.FreelistMapType,
 		NoSync:         opts.NoSync,
+		// A fixed map (address space, not memory) that releaseMapped can
+		// hand back to the page cache; see mapped_linux.go.
+		InitialMmapSize: mappedSize,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("ledger: open store: %w", err)
@@ -417,7 +431,7 @@ func (l *Ledger) simulate(signer *Identity, p Proposal, readOnly bool) (*Transac
 	if err != nil {
 		return nil, nil, fmt.Errorf("ledger: begin simulation: %w", err)
 	}
-	defer rtx.Rollback() //nolint:errcheck // a read-only transaction has nothing to roll back
+	defer func() { _ = rtx.Rollback() }() // read-only: nothing to roll back, no error to act on
 	sim := &simulation{
 		rtx:        rtx,
 		ns:         p.Chaincode,

@@ -3,6 +3,7 @@ package ledger_test
 import (
 	"encoding/base64"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/efa-marktplatz/registry/ledger"
@@ -73,6 +74,7 @@ func TestBadWritesAreRefusedAndWriteNothing(t *testing.T) {
 	}{
 		{"empty key", "Put", []string{"", "v"}, "key must not be an empty string"},
 		{"key not UTF-8", "Put", []string{"\xff\xfe", "v"}, "must be a valid UTF-8 string"},
+		{"key too long", "Put", []string{strings.Repeat("k", ledger.MaxKeyLength+1), "v"}, "longer than"},
 		{"bad key inside a write batch", "PutBatch", []string{"ok,\xff", "v", "true"}, "write batch"},
 		{"paginated query then write", "PageThenPut", []string{"k"}, "paginated"},
 		{"write then paginated query", "PutThenPage", []string{"k"}, "paginated queries are supported only in a read-only transaction"},

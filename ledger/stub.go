@@ -219,8 +219,15 @@ func (s *simulation) checkWrite(key string) error {
 	if !utf8.ValidString(key) {
 		return fmt.Errorf("invalid key [%x]: must be a valid UTF-8 string", key)
 	}
+	if len(key) > MaxKeyLength {
+		return fmt.Errorf("invalid key of %d bytes: longer than %d bytes", len(key), MaxKeyLength)
+	}
 	return nil
 }
+
+// MaxKeyLength is the longest key chaincode may write: the store's key limit
+// less the room its history index needs.
+const MaxKeyLength = bolt.MaxKeySize - 32
 
 func (s *simulation) PutState(key string, value []byte) error {
 	if key == "" {

@@ -1,0 +1,31 @@
+//go:build linux && (amd64 || arm64)
+
+package ledger
+
+import (
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+	"golang.org/x/sys/unix"
+)
+
+// mappedSize is the size of the store's read-only memory map: 64 GiB of
+// address space (not memory), so the map stays put while the file grows
+// within it and releaseMapped always knows its extent. bbolt only remaps to
+// grow beyond it, and never below.
+const mappedSize = 64 << 30
+
+// releaseMapped drops the page-table references this process holds to pages
+// of the store's memory-mapped file (madvise MADV_DONTNEED). bbolt writes
+// copy-on-write to ever new places in the file and reads them through the
+// map, so without this the pages touched once stay counted in the process's
+// resident memory and it grows with the ledger. The pages stay in the
+// kernel's page cache; the next read of one is a minor fault. It must run
+// where no remap can happen concurrently: in the committer, between commits.
+func releaseMapped(db *bolt.DB) error {
+	_, _, errno := unix.Syscall(unix.SYS_MADVISE, db.Info().Data, mappedSize, unix.MADV_DONTNEED)
+	if errno != 0 {
+		return fmt.Errorf("ledger: release mapped store pages: %w", errno)
+	}
+	return nil
+}
