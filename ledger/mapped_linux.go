@@ -20,8 +20,11 @@ const mappedSize = 64 << 30
 // copy-on-write to ever new places in the file and reads them through the
 // map, so without this the pages touched once stay counted in the process's
 // resident memory and it grows with the ledger. The pages stay in the
-// kernel's page cache; the next read of one is a minor fault. It must run
-// where no remap can happen concurrently: in the committer, between commits.
+// kernel's page cache; the next read of one is a minor fault.
+//
+// It must run where bbolt cannot remap concurrently: inside a read
+// transaction (a remap waits for every read transaction to end) or in the
+// committer between commits (only the committer writes).
 func releaseMapped(db *bolt.DB) error {
 	_, _, errno := unix.Syscall(unix.SYS_MADVISE, db.Info().Data, mappedSize, unix.MADV_DONTNEED)
 	if errno != 0 {

@@ -9,6 +9,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"log/slog"
 
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
 	bolt "go.etcd.io/bbolt"
@@ -47,7 +48,8 @@ func VerifyHeaderSignature(h *BlockHeader, sig []byte, node *x509.Certificate) e
 // proceed meanwhile.
 func (l *Ledger) Verify(ctx context.Context) error {
 	return l.db.View(func(tx *bolt.Tx) error {
-		v := &verifier{ctx: ctx, tx: tx}
+		v := &verifier{ctx: ctx, tx: tx, db: l.db}
+		defer v.release()
 		return v.run()
 	})
 }
@@ -55,10 +57,39 @@ func (l *Ledger) Verify(ctx context.Context) error {
 type verifier struct {
 	ctx      context.Context
 	tx       *bolt.Tx
+	db       *bolt.DB
+	steps    int
 	node     *x509.Certificate
 	txCount  int
 	indexed  int
 	lastHash []byte
+}
+
+// count returns the number of keys of a top-level bucket.
+func (v *verifier) count(bucket []byte) int {
+	n := 0
+	c := v.tx.Bucket(bucket).Cursor()
+	for k, _ := c.First(); k != nil; k, _ = c.Next() {
+		v.step()
+		n++
+	}
+	return n
+}
+
+// step counts walked records and releases the mapped pages every 16384 of them.
+func (v *verifier) step() {
+	if v.steps++; v.steps%16384 == 0 {
+		v.release()
+	}
+}
+
+// release hands the pages the walk mapped back to the page cache, so that
+// verifying a large ledger does not grow the process (safe: Verify holds a
+// read transaction, which keeps bbolt from remapping).
+func (v *verifier) release() {
+	if err := releaseMapped(v.db); err != nil {
+		slog.Warn("ledger: could not release mapped store pages", "err", err)
+	}
 }
 
 func blockErr(n uint64, tx int, err error, format string, args ...any) *VerifyError {
@@ -85,12 +116,13 @@ func (v *verifier) run() error {
 		if err := v.block(n, raw); err != nil {
 			return err
 		}
+		v.step()
 		n++
 	}
-	if got := v.tx.Bucket(bucketTxs).Stats().KeyN; got != v.txCount {
+	if got := v.count(bucketTxs); got != v.txCount {
 		return blockErr(n-1, -1, nil, "the store holds %d transaction records, the blocks account for %d", got, v.txCount)
 	}
-	if got := v.tx.Bucket(bucketTxIDs).Stats().KeyN; got != v.indexed {
+	if got := v.count(bucketTxIDs); got != v.indexed {
 		return blockErr(n-1, -1, nil, "the transaction-id index holds %d entries, the blocks account for %d", got, v.indexed)
 	}
 	if err := v.identities(); err != nil {
@@ -180,6 +212,7 @@ func (v *verifier) block(n uint64, raw []byte) error {
 		if rec == nil {
 			return blockErr(n, int(i), nil, "record missing")
 		}
+		v.step()
 		sum := sha256.Sum256(rec)
 		hasher.Write(sum[:])
 		if err := v.transaction(n, i, rec); err != nil {
@@ -269,6 +302,7 @@ func (v *verifier) history() error {
 			if err := v.ctx.Err(); err != nil {
 				return err
 			}
+			v.step()
 			key, ver, err := splitHistKey(k)
 			if err != nil {
 				return stateErr(ns, string(k), "history entry undecodable: %v", err)
@@ -354,6 +388,7 @@ func (v *verifier) state() error {
 			if err := v.ctx.Err(); err != nil {
 				return err
 			}
+			v.step()
 			if hist == nil {
 				return stateErr(ns, string(k), "no history for this namespace")
 			}
