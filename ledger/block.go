@@ -3,6 +3,7 @@ package ledger
 import (
 	"crypto/sha256"
 	"fmt"
+	"hash"
 	"time"
 
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
@@ -117,16 +118,19 @@ func decodeConfig(b []byte) (*ChainConfig, error) {
 	return c, nil
 }
 
-// dataHash hashes the block's data items (the encoded config, or each encoded
-// transaction record): SHA-256 over the concatenated SHA-256 of every item.
-func dataHash(items [][]byte) []byte {
-	h := sha256.New()
-	for _, it := range items {
-		sum := sha256.Sum256(it)
-		h.Write(sum[:])
-	}
-	return h.Sum(nil)
+// dataHasher computes a block's data hash: SHA-256 over the concatenated
+// SHA-256 of every data item (the encoded configuration of the genesis block,
+// or each encoded transaction record).
+type dataHasher struct{ h hash.Hash }
+
+func newDataHasher() dataHasher { return dataHasher{h: sha256.New()} }
+
+func (d dataHasher) add(item []byte) {
+	sum := sha256.Sum256(item)
+	d.h.Write(sum[:])
 }
+
+func (d dataHasher) sum() []byte { return d.h.Sum(nil) }
 
 // Transaction is one ordered transaction with its read/write set and the
 // validation code the committer gave it.
@@ -179,6 +183,15 @@ type RangeQuery struct {
 	EndKey      string
 	Exhausted   bool
 	ResultsHash []byte
+}
+
+// covers reports whether a key at or after StartKey lies in the range the
+// query's results were taken from.
+func (q *RangeQuery) covers(key []byte) bool {
+	if q.Exhausted {
+		return q.EndKey == "" || string(key) < q.EndKey
+	}
+	return string(key) <= q.EndKey
 }
 
 // KVWrite records a written or deleted key.

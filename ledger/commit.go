@@ -64,7 +64,7 @@ func (l *Ledger) order() {
 // drain commits what was queued before Close.
 func (l *Ledger) drain() {
 	for {
-		batch := make([]*pendingTx, 0, l.opts.MaxBlockTxs)
+		var batch []*pendingTx
 	fill:
 		for len(batch) < l.opts.MaxBlockTxs {
 			select {
@@ -84,26 +84,38 @@ func (l *Ledger) drain() {
 // commit validates the batch in order, applies the valid transactions and
 // writes the signed block, all in one store transaction, then answers the
 // submitters and wakes the event listeners.
+//
+// A failed store commit stops the ledger (fail-stop): after a failed fsync the
+// store may hold the block although the commit reported an error, so the
+// in-memory head can no longer be trusted. Every later submit gets the error;
+// reopening the ledger reads the head from the store again.
 func (l *Ledger) commit(batch []*pendingTx) {
+	if err := l.failed(); err != nil {
+		for _, p := range batch {
+			p.result <- commitResult{err: err}
+		}
+		return
+	}
 	l.mu.Lock()
 	num, prev := l.height, l.lastHash
 	l.mu.Unlock()
 
 	var header *BlockHeader
+	var storeSize int64
 	err := l.db.Update(func(tx *bolt.Tx) error {
 		c := newCommitter(tx, num)
-		hashes := make([][]byte, len(batch))
+		data := newDataHasher()
 		for i, p := range batch {
 			rec, err := c.add(uint32(i), p.tx)
 			if err != nil {
 				return err
 			}
-			hashes[i] = rec
+			data.add(rec)
 		}
 		header = &BlockHeader{
 			Number:       num,
 			PreviousHash: prev,
-			DataHash:     dataHashOfSums(hashes),
+			DataHash:     data.sum(),
 			Timestamp:    time.Now().UTC(),
 			TxCount:      uint32(len(batch)),
 		}
@@ -111,10 +123,13 @@ func (l *Ledger) commit(batch []*pendingTx) {
 		if err != nil {
 			return err
 		}
+		storeSize = tx.Size()
 		return tx.Bucket(bucketBlocks).Put(blockKey(num), encodeBlockRecord(header, sig))
 	})
 	if err != nil {
-		err = fmt.Errorf("commit block %d: %w", num, err)
+		err = fmt.Errorf("%w: commit of block %d failed: %w", ErrFailed, num, err)
+		l.fail(err)
+		slog.Error("ledger: stopped committing", "block", num, "err", err)
 		for _, p := range batch {
 			p.result <- commitResult{err: err}
 		}
@@ -131,7 +146,7 @@ func (l *Ledger) commit(batch []*pendingTx) {
 	}
 	if now := time.Now(); now.Sub(l.lastRelease) >= releaseInterval {
 		l.lastRelease = now
-		if err := releaseMapped(l.db); err != nil {
+		if err := releaseMapped(l.db, storeSize); err != nil {
 			slog.Warn("ledger: could not release mapped store pages", "err", err)
 		}
 	}
@@ -143,14 +158,6 @@ func (l *Ledger) commit(batch []*pendingTx) {
 // committer map pages into the process fast; releasing every 100ms keeps
 // that bounded by the commit rate, not the size of the ledger.
 const releaseInterval = 100 * time.Millisecond
-
-func dataHashOfSums(sums [][]byte) []byte {
-	h := sha256.New()
-	for _, s := range sums {
-		h.Write(s)
-	}
-	return h.Sum(nil)
-}
 
 // committer validates and applies one block's transactions inside the
 // block's store transaction. Each valid transaction is applied before the
@@ -169,7 +176,7 @@ type committer struct {
 func newCommitter(tx *bolt.Tx, num uint64) *committer {
 	blocks, txs := tx.Bucket(bucketBlocks), tx.Bucket(bucketTxs)
 	// Blocks and transactions are appended in key order: fill their pages
-	// (bbolt splits at half by default, made for random inserts).
+	// (bbolt splits them half full by default, which suits random inserts).
 	blocks.FillPercent, txs.FillPercent = 1.0, 1.0
 	return &committer{
 		tx:      tx,
@@ -182,8 +189,8 @@ func newCommitter(tx *bolt.Tx, num uint64) *committer {
 	}
 }
 
-// add validates t, applies it if valid, and stores its record; it returns the
-// SHA-256 of the record for the block's data hash.
+// add validates t, applies it if valid, and stores its record, which it
+// returns for the block's data hash.
 func (c *committer) add(i uint32, t *Transaction) ([]byte, error) {
 	code, err := c.validate(t)
 	if err != nil {
@@ -210,8 +217,7 @@ func (c *committer) add(i uint32, t *Transaction) ([]byte, error) {
 	if err := c.txs.Put(txKey(c.num, i), rec); err != nil {
 		return nil, err
 	}
-	sum := sha256.Sum256(rec)
-	return sum[:], nil
+	return rec, nil
 }
 
 func (c *committer) validate(t *Transaction) (peer.TxValidationCode, error) {
@@ -256,14 +262,7 @@ func rangeUnchanged(state *bolt.Bucket, q RangeQuery) (bool, error) {
 	h := newRangeHash()
 	if state != nil {
 		cur := state.Cursor()
-		for k, v := cur.Seek([]byte(q.StartKey)); k != nil; k, v = cur.Next() {
-			if q.Exhausted {
-				if q.EndKey != "" && string(k) >= q.EndKey {
-					break
-				}
-			} else if string(k) > q.EndKey {
-				break
-			}
+		for k, v := cur.Seek([]byte(q.StartKey)); k != nil && q.covers(k); k, v = cur.Next() {
 			ver, err := decodeStateVersion(v)
 			if err != nil {
 				return false, err
@@ -292,12 +291,12 @@ func (c *committer) apply(ver Version, t *Transaction) error {
 		return err
 	}
 	meta := make(map[string][]byte, len(rw.MetadataWrites))
-	hasMeta := make(map[string]bool, len(rw.MetadataWrites))
 	for _, m := range rw.MetadataWrites {
 		meta[m.Key] = m.ValidationParameter
-		hasMeta[m.Key] = true
 	}
+	written := make(map[string]bool, len(rw.Writes))
 	for _, w := range rw.Writes {
+		written[w.Key] = true
 		key := []byte(w.Key)
 		if w.IsDelete {
 			if err := state.Delete(key); err != nil {
@@ -310,8 +309,8 @@ func (c *committer) apply(ver Version, t *Transaction) error {
 		}
 		e := &stateEntry{Version: ver, Value: w.Value}
 		flags := histValue
-		if hasMeta[w.Key] {
-			e.ValidationParameter = meta[w.Key]
+		if vp, ok := meta[w.Key]; ok {
+			e.ValidationParameter = vp
 			flags |= histMetadata
 		} else if raw := state.Get(key); raw != nil {
 			old, err := decodeState(raw)
@@ -328,7 +327,7 @@ func (c *committer) apply(ver Version, t *Transaction) error {
 		}
 	}
 	for _, m := range rw.MetadataWrites {
-		if _, written := t.write(m.Key); written {
+		if written[m.Key] {
 			continue // handled with the value (or dropped with the delete)
 		}
 		raw := state.Get([]byte(m.Key))

@@ -18,6 +18,13 @@
 // the chain from genesis and cross-checks state, history and indexes against
 // it, naming the first entry that does not match.
 //
+// What Verify proves is bounded by what the node holds: its signing key lies
+// in the same data directory as the store, so whoever can rewrite the store
+// and read the key can re-sign a whole new chain, and a store cut back to an
+// earlier head (or an older copy of it) verifies as the shorter chain it is.
+// Anchoring a head hash outside the node — an auditor's checkpoint — closes
+// both; the proof bundles for auditors build on that.
+//
 // # Store
 //
 // The store is go.etcd.io/bbolt, chosen over cockroachdb/pebble because:
@@ -39,9 +46,12 @@
 // Pebble would write faster under heavy random inserts; group commit makes
 // that moot here (one fsync per block, not per transaction).
 //
-// Memory: bbolt maps the file read-only; pages read stay in the kernel's
-// page cache (counted as file-backed resident memory, reclaimable), while the
-// Go heap holds only the blocks in flight.
+// Memory: bbolt maps the file read-only and reads through the map. The
+// committer regularly hands the mapped pages back to the kernel's page cache
+// (see releaseMapped), so the process's resident memory is bounded by the
+// commit rate, not by the size of the ledger; the Go heap holds only the
+// blocks in flight. A store commit that fails stops the ledger (ErrFailed)
+// until it is reopened.
 //
 // # Differences from a Fabric peer
 //

@@ -11,6 +11,9 @@ var (
 	// ErrClosed is returned by calls on a closed ledger, and to submitters
 	// whose transaction was not ordered before Close.
 	ErrClosed = errors.New("ledger: closed")
+	// ErrFailed is returned after a store commit failed: the ledger stops
+	// committing (fail-stop) until it is reopened.
+	ErrFailed = errors.New("ledger: failed, reopen to recover")
 	// ErrNotFound is returned for a block or transaction the ledger does not hold.
 	ErrNotFound = errors.New("ledger: not found")
 	// ErrUnknownChaincode is returned for a proposal to a chaincode the ledger does not run.
@@ -63,12 +66,15 @@ type VerifyError struct {
 	Tx        int    // -1 when the failure is not about one transaction
 	Namespace string // set for state and history entries
 	Key       string // set for state and history entries
+	Item      string // set for other stored items (an identity)
 	Reason    string
 	Err       error
 }
 
 func (e *VerifyError) Error() string {
 	switch {
+	case e.Item != "":
+		return fmt.Sprintf("ledger: verify: %s: %s", e.Item, e.Reason)
 	case e.Key != "" || e.Namespace != "":
 		return fmt.Sprintf("ledger: verify: state %s/%q: %s", e.Namespace, e.Key, e.Reason)
 	case e.Tx >= 0:

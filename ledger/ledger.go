@@ -9,9 +9,9 @@ import (
 	"crypto/x509"
 	"encoding/binary"
 	"encoding/hex"
-	"encoding/pem"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -23,6 +23,7 @@ import (
 	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
 	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
@@ -79,11 +80,11 @@ type Ledger struct {
 	db        *bolt.DB
 	msp       *localMSP
 	node      *Identity
-	nodeCert  *x509.Certificate
 	channelID string
 
 	queue    chan *pendingTx
 	inflight atomic.Int64 // proposals being simulated for Submit
+	failure  atomic.Pointer[error]
 	closing  chan struct{}
 	stopped  chan struct{}
 	closeMu  sync.Mutex
@@ -107,8 +108,47 @@ func Open(dir string, opts Options) (*Ledger, error) {
 			return nil, fmt.Errorf("ledger: invalid chaincode %q: want a name matching %s and a chaincode", name, chaincodeName)
 		}
 	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	chaincodes := make(map[string]shim.Chaincode, len(opts.Chaincodes))
+	for name, cc := range opts.Chaincodes {
+		chaincodes[name] = cc
+	}
+	opts.Chaincodes = chaincodes
+	if err := mkdirSynced(dir); err != nil {
 		return nil, fmt.Errorf("ledger: create data directory: %w", err)
+	}
+	// The store's exclusive lock is taken first: it also guards the local
+	// MSP, so two processes never create two node identities for one chain.
+	path := filepath.Join(dir, "ledger.db")
+	_, statErr := os.Stat(path)
+	db, err := bolt.Open(path, 0o600, &bolt.Options{
+		Timeout: 5 * time.Second,
+		// The freelist is written with every commit (measured: no loss of
+		// throughput), so opening never scans the whole file to rebuild it.
+		NoFreelistSync: false,
+		FreelistType:   bolt.FreelistMapType,
+		NoSync:         opts.NoSync,
+		// A fixed map (address space, not memory) that releaseMapped can
+		// hand back to the page cache; see mapped_linux.go.
+		InitialMmapSize: mappedSize,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("ledger: open store: %w", err)
+	}
+	l, err := open(dir, db, opts, errors.Is(statErr, fs.ErrNotExist))
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	go l.order()
+	return l, nil
+}
+
+func open(dir string, db *bolt.DB, opts Options, created bool) (*Ledger, error) {
+	if created {
+		// Make the new file's directory entry durable.
+		if err := syncDir(dir); err != nil {
+			return nil, err
+		}
 	}
 	m, err := openMSP(filepath.Join(dir, "msp"))
 	if err != nil {
@@ -123,20 +163,6 @@ func Open(dir string, opts Options) (*Ledger, error) {
 	if err != nil {
 		return nil, err
 	}
-	db, err := bolt.Open(filepath.Join(dir, "ledger.db"), 0o600, &bolt.Options{
-		Timeout: 5 * time.Second,
-		// The freelist is written with every commit (measured: no loss of
-		// throughput), so opening never scans the whole file to rebuild it.
-		NoFreelistSync: false,
-		FreelistType:   bolt.FreelistMapType,
-		NoSync:         opts.NoSync,
-		// A fixed map (address space, not memory) that releaseMapped can
-		// hand back to the page cache; see mapped_linux.go.
-		InitialMmapSize: mappedSize,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("ledger: open store: %w", err)
-	}
 	l := &Ledger{
 		opts:     opts,
 		db:       db,
@@ -148,10 +174,8 @@ func Open(dir string, opts Options) (*Ledger, error) {
 		newBlock: make(chan struct{}),
 	}
 	if err := l.init(); err != nil {
-		db.Close()
 		return nil, err
 	}
-	go l.order()
 	return l, nil
 }
 
@@ -173,7 +197,7 @@ func (l *Ledger) init() error {
 		}
 		cfg := &ChainConfig{ChannelID: l.opts.ChannelID, NodeCertificate: l.node.certPEM, CACertificates: cas}
 		raw := cfg.bytes()
-		h := &BlockHeader{Number: 0, DataHash: dataHash([][]byte{raw}), Timestamp: time.Now().UTC()}
+		h := &BlockHeader{Number: 0, DataHash: genesisDataHash(raw), Timestamp: time.Now().UTC()}
 		sig, err := l.sign(h)
 		if err != nil {
 			return err
@@ -198,7 +222,6 @@ func (l *Ledger) init() error {
 			return fmt.Errorf("ledger: this chain is channel %q, not %q", genesis.Config.ChannelID, l.opts.ChannelID)
 		}
 		l.channelID = genesis.Config.ChannelID
-		l.nodeCert = l.node.Certificate
 		k, v := tx.Bucket(bucketBlocks).Cursor().Last()
 		h, _, err := decodeBlockRecord(v)
 		if err != nil {
@@ -222,6 +245,16 @@ func (l *Ledger) sign(h *BlockHeader) ([]byte, error) {
 	return sig, nil
 }
 
+// failed returns the error that stopped the ledger from committing, or nil.
+func (l *Ledger) failed() error {
+	if p := l.failure.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+func (l *Ledger) fail(err error) { l.failure.CompareAndSwap(nil, &err) }
+
 // Close stops the ordering service after the transactions already queued are
 // committed, and closes the store. Submits still being simulated get ErrClosed.
 func (l *Ledger) Close() error {
@@ -243,7 +276,7 @@ func (l *Ledger) Close() error {
 func (l *Ledger) ChannelID() string { return l.channelID }
 
 // NodeCertificate is the certificate whose key signs every block.
-func (l *Ledger) NodeCertificate() *x509.Certificate { return l.nodeCert }
+func (l *Ledger) NodeCertificate() *x509.Certificate { return l.node.Certificate }
 
 // Identity returns an identity of the local MSP, issuing it (and its
 // organisation's CA) on first use. "admin" gets the admin role, every other
@@ -279,7 +312,7 @@ func (l *Ledger) Block(n uint64) (*Block, error) {
 		return err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("ledger: block %d: %w", n, err)
+		return nil, fmt.Errorf("ledger: block %d: %w", n, closedErr(err))
 	}
 	return b, nil
 }
@@ -308,7 +341,7 @@ func (l *Ledger) Transaction(txID string) (*Transaction, TxLocation, error) {
 		return err
 	})
 	if err != nil {
-		return nil, TxLocation{}, fmt.Errorf("ledger: transaction %s: %w", txID, err)
+		return nil, TxLocation{}, fmt.Errorf("ledger: transaction %s: %w", txID, closedErr(err))
 	}
 	return t, loc, nil
 }
@@ -351,21 +384,23 @@ type commitResult struct {
 // *ChaincodeError and orders nothing. If ctx ends after the transaction was
 // queued for ordering, it may still commit: look it up by id.
 func (l *Ledger) Submit(ctx context.Context, signer *Identity, p Proposal) (*Commit, error) {
+	if err := l.failed(); err != nil {
+		return nil, err
+	}
 	l.inflight.Add(1)
 	tx, payload, err := l.simulate(signer, p, false)
+	// No longer simulating: the orderer need not wait for this one (at
+	// worst it lands in the next block).
+	l.inflight.Add(-1)
 	if err != nil {
-		l.inflight.Add(-1)
 		return nil, err
 	}
 	pt := &pendingTx{tx: tx, result: make(chan commitResult, 1)}
 	select {
 	case l.queue <- pt:
-		l.inflight.Add(-1)
 	case <-l.closing:
-		l.inflight.Add(-1)
 		return nil, ErrClosed
 	case <-ctx.Done():
-		l.inflight.Add(-1)
 		return nil, fmt.Errorf("ledger: transaction %s not ordered: %w", tx.ID, ctx.Err())
 	}
 	var r commitResult
@@ -381,7 +416,7 @@ func (l *Ledger) Submit(ctx context.Context, signer *Identity, p Proposal) (*Com
 		return nil, fmt.Errorf("ledger: transaction %s ordered, commit not awaited: %w", tx.ID, ctx.Err())
 	}
 	if r.err != nil {
-		return nil, fmt.Errorf("ledger: transaction %s: %w", tx.ID, r.err)
+		return nil, fmt.Errorf("ledger: transaction %s: %w", tx.ID, closedErr(r.err))
 	}
 	c := &Commit{TxID: tx.ID, BlockNumber: r.block, TxIndex: r.index, ValidationCode: r.code, Payload: payload}
 	if r.code != peer.TxValidationCode_VALID {
@@ -422,16 +457,28 @@ func (l *Ledger) simulate(signer *Identity, p Proposal, readOnly bool) (*Transac
 	if _, err := rand.Read(nonce); err != nil {
 		return nil, nil, fmt.Errorf("ledger: nonce: %w", err)
 	}
-	creator := signer.serialized
+	// The chaincode gets its own copies: what it does to them cannot reach
+	// the caller, the identity or what the transaction records.
+	creator := bytes.Clone(signer.serialized)
 	txID := computeTxID(nonce, creator)
 	now := time.Now().UTC()
 	args := make([][]byte, 0, len(p.Args)+1)
 	args = append(args, []byte(p.Function))
-	args = append(args, p.Args...)
+	for _, a := range p.Args {
+		args = append(args, bytes.Clone(a))
+	}
+	digest := argsDigest(args)
+	var transient map[string][]byte
+	if p.Transient != nil {
+		transient = make(map[string][]byte, len(p.Transient))
+		for k, v := range p.Transient {
+			transient[k] = bytes.Clone(v)
+		}
+	}
 
 	rtx, err := l.db.Begin(false)
 	if err != nil {
-		return nil, nil, fmt.Errorf("ledger: begin simulation: %w", err)
+		return nil, nil, fmt.Errorf("ledger: begin simulation: %w", closedErr(err))
 	}
 	defer func() { _ = rtx.Rollback() }() // read-only: nothing to roll back, no error to act on
 	sim := &simulation{
@@ -440,8 +487,8 @@ func (l *Ledger) simulate(signer *Identity, p Proposal, readOnly bool) (*Transac
 		txID:       txID,
 		channelID:  l.channelID,
 		args:       args,
-		creator:    creator,
-		transient:  p.Transient,
+		creator:    bytes.Clone(creator),
+		transient:  transient,
 		binding:    binding(nonce, creator),
 		timestamp:  timestamppb.New(now),
 		queryLimit: l.opts.TotalQueryLimit,
@@ -470,7 +517,7 @@ func (l *Ledger) simulate(signer *Identity, p Proposal, readOnly bool) (*Transac
 		Timestamp:  now,
 		Chaincode:  p.Chaincode,
 		Function:   p.Function,
-		ArgsDigest: argsDigest(args),
+		ArgsDigest: digest,
 		RWSet:      sim.rwset(),
 		Event:      sim.event,
 	}
@@ -527,5 +574,13 @@ func ArgsDigest(function string, args ...[]byte) []byte {
 
 // NodeCertificatePEM returns the PEM form of NodeCertificate.
 func (l *Ledger) NodeCertificatePEM() []byte {
-	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: l.nodeCert.Raw})
+	return l.node.CertificatePEM()
+}
+
+// closedErr reports a store closed under a call as ErrClosed.
+func closedErr(err error) error {
+	if errors.Is(err, bolterrors.ErrDatabaseNotOpen) {
+		return fmt.Errorf("%w: %w", ErrClosed, err)
+	}
+	return err
 }

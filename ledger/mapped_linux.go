@@ -9,10 +9,10 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// mappedSize is the size of the store's read-only memory map: 64 GiB of
-// address space (not memory), so the map stays put while the file grows
-// within it and releaseMapped always knows its extent. bbolt only remaps to
-// grow beyond it, and never below.
+// mappedSize is the initial size of the store's read-only memory map: 64 GiB
+// of address space (not memory), so the map stays put while the file grows
+// within it. bbolt only remaps to grow beyond it, never below it, and always
+// maps at least the pages in use.
 const mappedSize = 64 << 30
 
 // releaseMapped drops the page-table references this process holds to pages
@@ -25,8 +25,10 @@ const mappedSize = 64 << 30
 // It must run where bbolt cannot remap concurrently: inside a read
 // transaction (a remap waits for every read transaction to end) or in the
 // committer between commits (only the committer writes).
-func releaseMapped(db *bolt.DB) error {
-	_, _, errno := unix.Syscall(unix.SYS_MADVISE, db.Info().Data, mappedSize, unix.MADV_DONTNEED)
+//
+// size is the store's size in use (bolt.Tx.Size), which the map covers.
+func releaseMapped(db *bolt.DB, size int64) error {
+	_, _, errno := unix.Syscall(unix.SYS_MADVISE, db.Info().Data, uintptr(max(mappedSize, size)), unix.MADV_DONTNEED)
 	if errno != 0 {
 		return fmt.Errorf("ledger: release mapped store pages: %w", errno)
 	}

@@ -8,4 +8,4 @@ import bolt "go.etcd.io/bbolt"
 const mappedSize = 0
 
 // releaseMapped is a no-op where the map's extent is not fixed.
-func releaseMapped(*bolt.DB) error { return nil }
+func releaseMapped(*bolt.DB, int64) error { return nil }

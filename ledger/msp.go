@@ -68,7 +68,7 @@ const (
 )
 
 func openMSP(dir string) (*localMSP, error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := mkdirSynced(dir); err != nil {
 		return nil, fmt.Errorf("ledger: create msp directory: %w", err)
 	}
 	return &localMSP{dir: dir, cas: map[string]*Identity{}, identities: map[string]*Identity{}}, nil
@@ -168,6 +168,15 @@ func (m *localMSP) verify(id *Identity) error {
 	if id.Certificate == nil {
 		return fmt.Errorf("%w: %s/%s has no certificate", ErrUnknownIdentity, id.MSPID, id.Name)
 	}
+	// What chaincode sees and the ledger records is the serialized form: it
+	// must be this certificate of this organisation.
+	want, err := proto.Marshal(&msp.SerializedIdentity{Mspid: id.MSPID, IdBytes: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: id.Certificate.Raw})})
+	if err != nil {
+		return fmt.Errorf("ledger: serialize identity: %w", err)
+	}
+	if !bytes.Equal(want, id.serialized) {
+		return fmt.Errorf("%w: %s/%s: serialized form does not match its certificate", ErrUnknownIdentity, id.MSPID, id.Name)
+	}
 	if err := id.Certificate.CheckSignatureFrom(ca.Certificate); err != nil {
 		return fmt.Errorf("%w: %s/%s: %w", ErrUnknownIdentity, id.MSPID, id.Name, err)
 	}
@@ -202,7 +211,7 @@ func (m *localMSP) loadOrCreate(mspID, name string, create func() (*x509.Certifi
 	if err := pem.Encode(&buf, &pem.Block{Type: "PRIVATE KEY", Bytes: der}); err != nil {
 		return nil, fmt.Errorf("ledger: encode key: %w", err)
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+	if err := mkdirSynced(filepath.Dir(path)); err != nil {
 		return nil, fmt.Errorf("ledger: create msp directory: %w", err)
 	}
 	if err := writeFileAtomic(path, buf.Bytes(), 0o600); err != nil {
@@ -354,6 +363,11 @@ func writeFileAtomic(path string, data []byte, perm fs.FileMode) error {
 	if err := os.Rename(tmp, path); err != nil {
 		return fmt.Errorf("ledger: rename %s: %w", path, err)
 	}
+	return syncDir(dir)
+}
+
+// syncDir makes the entries of a directory durable.
+func syncDir(dir string) error {
 	d, err := os.Open(dir)
 	if err != nil {
 		return fmt.Errorf("ledger: open directory %s: %w", dir, err)
@@ -363,4 +377,22 @@ func writeFileAtomic(path string, data []byte, perm fs.FileMode) error {
 		return fmt.Errorf("ledger: sync directory %s: %w", dir, err)
 	}
 	return nil
+}
+
+// mkdirSynced creates a directory and any missing parents, syncing each new
+// directory's parent so the new entries survive a machine crash.
+func mkdirSynced(path string) error {
+	if _, err := os.Stat(path); err == nil {
+		return nil
+	}
+	parent := filepath.Dir(path)
+	if parent != path {
+		if err := mkdirSynced(parent); err != nil {
+			return err
+		}
+	}
+	if err := os.Mkdir(path, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("ledger: create directory %s: %w", path, err)
+	}
+	return syncDir(parent)
 }

@@ -101,8 +101,14 @@ func TestBadWritesAreRefusedAndWriteNothing(t *testing.T) {
 
 	_, err := l.Submit(t.Context(), c.id, ledger.Proposal{Chaincode: "other", Function: "Put"})
 	require.ErrorIs(t, err, ledger.ErrUnknownChaincode)
-	_, err = l.Submit(t.Context(), nil, ledger.Proposal{Chaincode: ledgertest.Name, Function: "Put"})
-	require.ErrorIs(t, err, ledger.ErrUnknownIdentity)
+	for name, signer := range map[string]*ledger.Identity{
+		"no signer":                     nil,
+		"identity not from the MSP":     {MSPID: c.id.MSPID, Name: "forged", Certificate: c.id.Certificate},
+		"certificate under another org": {MSPID: "OtherMSP", Name: "client", Certificate: c.id.Certificate},
+	} {
+		_, err = l.Submit(t.Context(), signer, ledger.Proposal{Chaincode: ledgertest.Name, Function: "Put", Args: args("k", "v")})
+		require.ErrorIs(t, err, ledger.ErrUnknownIdentity, name)
+	}
 }
 
 func TestUnsupportedCallsNameThemselves(t *testing.T) {

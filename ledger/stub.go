@@ -308,11 +308,18 @@ func validateSimpleKeys(keys ...string) error {
 	return nil
 }
 
-func (s *simulation) GetStateByRange(startKey, endKey string) (shim.StateQueryIteratorInterface, error) {
+// simpleRange applies the shim's rules for a range of simple keys: an empty
+// start means U+0001, and neither bound may lie in the composite-key space.
+func simpleRange(startKey, endKey string) (string, error) {
 	if startKey == "" {
 		startKey = emptyKeySubstitute
 	}
-	if err := validateSimpleKeys(startKey, endKey); err != nil {
+	return startKey, validateSimpleKeys(startKey, endKey)
+}
+
+func (s *simulation) GetStateByRange(startKey, endKey string) (shim.StateQueryIteratorInterface, error) {
+	startKey, err := simpleRange(startKey, endKey)
+	if err != nil {
 		return nil, err
 	}
 	return s.rangeIterator(startKey, endKey)
@@ -327,10 +334,8 @@ func (s *simulation) GetStateByPartialCompositeKey(objectType string, attributes
 }
 
 func (s *simulation) GetStateByRangeWithPagination(startKey, endKey string, pageSize int32, bookmark string) (shim.StateQueryIteratorInterface, *peer.QueryResponseMetadata, error) {
-	if startKey == "" {
-		startKey = emptyKeySubstitute
-	}
-	if err := validateSimpleKeys(startKey, endKey); err != nil {
+	startKey, err := simpleRange(startKey, endKey)
+	if err != nil {
 		return nil, nil, err
 	}
 	return s.page(startKey, endKey, pageSize, bookmark)
@@ -573,6 +578,7 @@ type stateIterator struct {
 	limit    int
 	returned int
 	tracker  *rangeTracker
+	tracked  bool // the current key is already in the tracker
 	closed   bool
 }
 
@@ -580,15 +586,35 @@ func (it *stateIterator) inRange() bool {
 	return it.k != nil && (it.end == "" || string(it.k) < it.end)
 }
 
+// HasNext reports whether Next has a result. Like a Fabric peer, which has
+// already fetched the next result when the shim asks, it records the key it
+// peeked at for phantom-read detection: chaincode that only asks whether a
+// range is empty depends on it.
 func (it *stateIterator) HasNext() bool {
-	if it.closed || it.sim.finished {
+	if it.closed || it.sim.finished || it.returned >= it.limit {
 		return false
 	}
 	if !it.inRange() {
 		it.tracker.exhausted = true
 		return false
 	}
-	return it.returned < it.limit
+	if err := it.track(); err != nil {
+		return true // Next reports the error
+	}
+	return true
+}
+
+func (it *stateIterator) track() error {
+	if it.tracked {
+		return nil
+	}
+	ver, err := decodeStateVersion(it.v)
+	if err != nil {
+		return fmt.Errorf("state %s/%q: %w", it.sim.ns, it.k, err)
+	}
+	it.tracker.add(string(it.k), ver)
+	it.tracked = true
+	return nil
 }
 
 func (it *stateIterator) Next() (*queryresult.KV, error) {
@@ -598,14 +624,17 @@ func (it *stateIterator) Next() (*queryresult.KV, error) {
 	if !it.HasNext() {
 		return nil, errors.New("no such key")
 	}
+	if err := it.track(); err != nil {
+		return nil, err
+	}
 	e, err := decodeState(it.v)
 	if err != nil {
 		return nil, fmt.Errorf("state %s/%q: %w", it.sim.ns, it.k, err)
 	}
 	key := string(it.k)
-	it.tracker.add(key, e.Version)
 	it.returned++
 	it.k, it.v = it.cursor.Next()
+	it.tracked = false
 	return &queryresult.KV{Namespace: it.sim.ns, Key: key, Value: e.Value}, nil
 }
 

@@ -149,3 +149,26 @@ func TestTamperingIsDetected(t *testing.T) {
 	require.NoError(t, l.Verify(ctx), "restored store verifies")
 	t.Logf("%d records, %d single-bit changes, each detected", len(records), flips)
 }
+
+// Rolling a key's endorsement policy back — dropping the policy change from
+// the history and restoring the earlier state entry — is detected.
+func TestPolicyRollbackIsDetected(t *testing.T) {
+	l, id := openInternal(t, Options{NoSync: true})
+	ctx := context.Background()
+	for _, step := range [][]string{{"PutWithPolicy", "k", "v", "old policy"}, {"SetPolicy", "k", "new policy"}} {
+		_, err := l.Submit(ctx, id, Proposal{Chaincode: "kv", Function: step[0], Args: strArgs(step[1:]...)})
+		require.NoError(t, err)
+	}
+	require.NoError(t, l.Verify(ctx))
+	require.NoError(t, l.db.Update(func(tx *bolt.Tx) error {
+		hist := tx.Bucket(bucketHistory).Bucket([]byte("kv"))
+		state := tx.Bucket(bucketState).Bucket([]byte("kv"))
+		if err := hist.Delete(histKey("k", Version{BlockNum: 2})); err != nil {
+			return err
+		}
+		return state.Put([]byte("k"), encodeState(&stateEntry{Version: Version{BlockNum: 1}, Value: []byte("v"), ValidationParameter: []byte("old policy")}))
+	}))
+	var ve *VerifyError
+	require.ErrorAs(t, l.Verify(ctx), &ve)
+	require.Equal(t, uint64(2), ve.Block, "names the block whose policy change is gone: %v", ve)
+}

@@ -125,6 +125,13 @@ func TestMVCCConflictingWriters(t *testing.T) {
 			want:  map[string]string{"d": "x", "z": "won"},
 		},
 		{
+			name:  "deleting the key a range was only peeked at is a phantom read",
+			setup: []string{"b", "1"},
+			a:     []string{"Del", "b"}, b: []string{"MarkIfRangeHasKeys", "a", "c", "m"},
+			codes: []peer.TxValidationCode{valid, phantom},
+			want:  map[string]string{"m": ""},
+		},
+		{
 			name:  "a change of a key in an iterated range is a phantom read",
 			setup: []string{"b", "1"},
 			a:     []string{"Put", "b", "2"}, b: []string{"Range", "a", "c"},
@@ -243,4 +250,17 @@ func TestEventsOfInvalidTransactionsAreNotDelivered(t *testing.T) {
 		}
 	}
 	require.Equal(t, []string{"first", "last"}, got)
+}
+
+// A store commit that fails stops the ledger: the submitters of the block
+// and every later submitter get ErrFailed.
+func TestFailedCommitStopsTheLedger(t *testing.T) {
+	l, id := openInternal(t, Options{NoSync: true})
+	p := simulated(t, l, id, "Put", "k", "v")
+	require.NoError(t, l.db.Close()) // the store fails under the committer
+	l.commit([]*pendingTx{p})
+	r := <-p.result
+	require.ErrorIs(t, r.err, ErrFailed)
+	_, err := l.Submit(context.Background(), id, Proposal{Chaincode: ledgertest.Name, Function: "Put", Args: strArgs("k", "v")})
+	require.ErrorIs(t, err, ErrFailed)
 }

@@ -48,7 +48,7 @@ func VerifyHeaderSignature(h *BlockHeader, sig []byte, node *x509.Certificate) e
 // proceed meanwhile.
 func (l *Ledger) Verify(ctx context.Context) error {
 	return l.db.View(func(tx *bolt.Tx) error {
-		v := &verifier{ctx: ctx, tx: tx, db: l.db}
+		v := &verifier{ctx: ctx, tx: tx, db: l.db, txCache: map[Version]*Transaction{}}
 		defer v.release()
 		return v.run()
 	})
@@ -59,10 +59,28 @@ type verifier struct {
 	tx       *bolt.Tx
 	db       *bolt.DB
 	steps    int
+	txCache  map[Version]*Transaction
 	node     *x509.Certificate
 	txCount  int
 	indexed  int
 	lastHash []byte
+}
+
+// readTx decodes a transaction, keeping recent ones: the history replay
+// visits a transaction once for every key it wrote.
+func (v *verifier) readTx(ver Version) (*Transaction, error) {
+	if t, ok := v.txCache[ver]; ok {
+		return t, nil
+	}
+	t, err := readTx(v.tx, ver.BlockNum, ver.TxNum)
+	if err != nil {
+		return nil, err
+	}
+	if len(v.txCache) >= 4096 {
+		clear(v.txCache)
+	}
+	v.txCache[ver] = t
+	return t, nil
 }
 
 // count returns the number of keys of a top-level bucket.
@@ -87,7 +105,7 @@ func (v *verifier) step() {
 // verifying a large ledger does not grow the process (safe: Verify holds a
 // read transaction, which keeps bbolt from remapping).
 func (v *verifier) release() {
-	if err := releaseMapped(v.db); err != nil {
+	if err := releaseMapped(v.db, v.tx.Size()); err != nil {
 		slog.Warn("ledger: could not release mapped store pages", "err", err)
 	}
 }
@@ -96,8 +114,8 @@ func blockErr(n uint64, tx int, err error, format string, args ...any) *VerifyEr
 	return &VerifyError{Block: n, Tx: tx, Reason: fmt.Sprintf(format, args...), Err: err}
 }
 
-func stateErr(ns, key string, format string, args ...any) *VerifyError {
-	return &VerifyError{Tx: -1, Namespace: ns, Key: key, Reason: fmt.Sprintf(format, args...)}
+func stateErr(ns, key string, err error, format string, args ...any) *VerifyError {
+	return &VerifyError{Tx: -1, Namespace: ns, Key: key, Reason: fmt.Sprintf(format, args...), Err: err}
 }
 
 func (v *verifier) run() error {
@@ -157,7 +175,7 @@ func (v *verifier) genesis() error {
 	switch {
 	case h.Number != 0 || len(h.PreviousHash) != 0 || h.TxCount != 0:
 		return blockErr(0, -1, nil, "header is not a genesis header")
-	case !bytes.Equal(h.DataHash, dataHash([][]byte{cfgRaw})):
+	case !bytes.Equal(h.DataHash, genesisDataHash(cfgRaw)):
 		return blockErr(0, -1, nil, "data hash does not match the configuration")
 	}
 	block, _ := pem.Decode(cfg.NodeCertificate)
@@ -206,20 +224,19 @@ func (v *verifier) block(n uint64, raw []byte) error {
 		return blockErr(n, -1, err, "%v", err)
 	}
 	txs := v.tx.Bucket(bucketTxs)
-	hasher := sha256.New()
+	data := newDataHasher()
 	for i := uint32(0); i < h.TxCount; i++ {
 		rec := txs.Get(txKey(n, i))
 		if rec == nil {
 			return blockErr(n, int(i), nil, "record missing")
 		}
 		v.step()
-		sum := sha256.Sum256(rec)
-		hasher.Write(sum[:])
+		data.add(rec)
 		if err := v.transaction(n, i, rec); err != nil {
 			return err
 		}
 	}
-	if !bytes.Equal(hasher.Sum(nil), h.DataHash) {
+	if !bytes.Equal(data.sum(), h.DataHash) {
 		return blockErr(n, -1, nil, "data hash does not match the transaction records")
 	}
 	v.txCount += int(h.TxCount)
@@ -260,14 +277,47 @@ func (v *verifier) transaction(n uint64, i uint32, rec []byte) error {
 			return blockErr(n, int(i), nil, "the write of %q is missing from the key's history", w.Key)
 		}
 	}
+	// A policy change without a value write is in the history exactly when
+	// the key existed then (Fabric ignores it on an absent key).
+	for _, m := range t.RWSet.MetadataWrites {
+		if _, wrote := t.write(m.Key); wrote {
+			continue // recorded with the value write, checked by the history replay
+		}
+		var flags []byte
+		existed := false
+		if hist != nil {
+			flags = hist.Get(histKey(m.Key, ver))
+			existed = existedBefore(hist, m.Key, ver)
+		}
+		recorded := len(flags) == 1 && flags[0] == histMetadata
+		if recorded != existed {
+			return blockErr(n, int(i), nil, "the policy change of %q does not match the key's history", m.Key)
+		}
+	}
 	return nil
+}
+
+// existedBefore reports whether the key's last change before ver left it in state.
+func existedBefore(hist *bolt.Bucket, key string, ver Version) bool {
+	c := hist.Cursor()
+	k, flags := c.Seek(histKey(key, ver))
+	if k == nil {
+		k, flags = c.Last()
+	} else {
+		k, flags = c.Prev()
+	}
+	prefix := histPrefix(key)
+	if k == nil || len(k) != len(prefix)+12 || !bytes.HasPrefix(k, prefix) {
+		return false
+	}
+	return len(flags) == 1 && flags[0] != histDelete
 }
 
 func (v *verifier) identities() error {
 	return v.tx.Bucket(bucketIdentities).ForEach(func(k, val []byte) error {
 		sum := sha256.Sum256(val)
 		if !bytes.Equal(k, sum[:]) {
-			return &VerifyError{Tx: -1, Reason: fmt.Sprintf("stored identity %x does not match its hash", k)}
+			return &VerifyError{Tx: -1, Item: fmt.Sprintf("identity %x", k), Reason: "does not match its hash"}
 		}
 		return nil
 	})
@@ -305,7 +355,7 @@ func (v *verifier) history() error {
 			v.step()
 			key, ver, err := splitHistKey(k)
 			if err != nil {
-				return stateErr(ns, string(k), "history entry undecodable: %v", err)
+				return stateErr(ns, string(k), err, "history entry undecodable: %v", err)
 			}
 			if !started || key != cur {
 				if err := finish(); err != nil {
@@ -314,7 +364,7 @@ func (v *verifier) history() error {
 				cur, started, exp = key, true, expected{}
 			}
 			if len(flags) != 1 {
-				return stateErr(ns, key, "history entry of block %d transaction %d is malformed", ver.BlockNum, ver.TxNum)
+				return stateErr(ns, key, nil, "history entry of block %d transaction %d is malformed", ver.BlockNum, ver.TxNum)
 			}
 			if err := v.replay(ns, key, ver, flags[0], &exp); err != nil {
 				return err
@@ -325,12 +375,12 @@ func (v *verifier) history() error {
 }
 
 func (v *verifier) replay(ns, key string, ver Version, flags byte, exp *expected) error {
-	t, err := readTx(v.tx, ver.BlockNum, ver.TxNum)
+	t, err := v.readTx(ver)
 	if err != nil {
-		return stateErr(ns, key, "history names block %d transaction %d: %v", ver.BlockNum, ver.TxNum, err)
+		return stateErr(ns, key, err, "history names block %d transaction %d: %v", ver.BlockNum, ver.TxNum, err)
 	}
 	if !t.Valid() || t.Chaincode != ns {
-		return stateErr(ns, key, "history names block %d transaction %d, which did not change this key", ver.BlockNum, ver.TxNum)
+		return stateErr(ns, key, nil, "history names block %d transaction %d, which did not change this key", ver.BlockNum, ver.TxNum)
 	}
 	w, wrote := t.write(key)
 	var meta *MetadataWrite
@@ -351,7 +401,7 @@ func (v *verifier) replay(ns, key string, ver Version, flags byte, exp *expected
 	case flags == histMetadata && !wrote && meta != nil && exp.exists:
 		exp.version, exp.vp = ver, meta.ValidationParameter
 	default:
-		return stateErr(ns, key, "history entry of block %d transaction %d (flags %#x) does not match what the transaction wrote", ver.BlockNum, ver.TxNum, flags)
+		return stateErr(ns, key, nil, "history entry of block %d transaction %d (flags %#x) does not match what the transaction wrote", ver.BlockNum, ver.TxNum, flags)
 	}
 	return nil
 }
@@ -359,21 +409,21 @@ func (v *verifier) replay(ns, key string, ver Version, flags byte, exp *expected
 func (v *verifier) compareState(ns, key string, exp expected) error {
 	got, err := readState(v.tx, ns, key)
 	if err != nil {
-		return stateErr(ns, key, "undecodable: %v", err)
+		return stateErr(ns, key, err, "undecodable: %v", err)
 	}
 	switch {
 	case got == nil && exp.exists:
-		return stateErr(ns, key, "missing: block %d transaction %d wrote it", exp.version.BlockNum, exp.version.TxNum)
+		return stateErr(ns, key, nil, "missing: block %d transaction %d wrote it", exp.version.BlockNum, exp.version.TxNum)
 	case got == nil:
 		return nil
 	case !exp.exists:
-		return stateErr(ns, key, "present, but its history ends with a delete")
+		return stateErr(ns, key, nil, "present, but its history ends with a delete")
 	case got.Version != exp.version:
-		return stateErr(ns, key, "version %d:%d, but the last change was block %d transaction %d", got.Version.BlockNum, got.Version.TxNum, exp.version.BlockNum, exp.version.TxNum)
+		return stateErr(ns, key, nil, "version %d:%d, but the last change was block %d transaction %d", got.Version.BlockNum, got.Version.TxNum, exp.version.BlockNum, exp.version.TxNum)
 	case !bytes.Equal(got.Value, exp.value):
-		return stateErr(ns, key, "value differs from the one block %d transaction %d wrote", exp.version.BlockNum, exp.version.TxNum)
+		return stateErr(ns, key, nil, "value differs from the one block %d transaction %d wrote", exp.version.BlockNum, exp.version.TxNum)
 	case !bytes.Equal(got.ValidationParameter, exp.vp):
-		return stateErr(ns, key, "validation parameter differs from the one the chain set")
+		return stateErr(ns, key, nil, "validation parameter differs from the one the chain set")
 	}
 	return nil
 }
@@ -390,17 +440,23 @@ func (v *verifier) state() error {
 			}
 			v.step()
 			if hist == nil {
-				return stateErr(ns, string(k), "no history for this namespace")
+				return stateErr(ns, string(k), nil, "no history for this namespace")
 			}
 			prefix := histPrefix(string(k))
 			hk, _ := hist.Cursor().Seek(prefix)
 			if hk == nil || !bytes.HasPrefix(hk, prefix) || len(hk) != len(prefix)+12 {
-				return stateErr(ns, string(k), "present, but no transaction ever wrote it")
+				return stateErr(ns, string(k), nil, "present, but no transaction ever wrote it")
 			}
 			if _, err := decodeState(raw); err != nil {
-				return stateErr(ns, string(k), "undecodable: %v", err)
+				return stateErr(ns, string(k), err, "undecodable: %v", err)
 			}
 			return nil
 		})
 	})
+}
+
+func genesisDataHash(config []byte) []byte {
+	d := newDataHasher()
+	d.add(config)
+	return d.sum()
 }

@@ -225,6 +225,20 @@ func (KV) PutIfRangeEmpty(ctx contractapi.TransactionContextInterface, start, en
 	return ctx.GetStub().PutState(key, []byte(value))
 }
 
+// MarkIfRangeHasKeys writes key when [start, end) holds a key, having only
+// asked the iterator whether there is one.
+func (KV) MarkIfRangeHasKeys(ctx contractapi.TransactionContextInterface, start, end, key string) error {
+	it, err := ctx.GetStub().GetStateByRange(start, end)
+	if err != nil {
+		return err
+	}
+	defer it.Close()
+	if !it.HasNext() {
+		return nil
+	}
+	return ctx.GetStub().PutState(key, []byte("marked"))
+}
+
 // PageThenPut runs a paginated query and then writes, which Fabric refuses.
 func (KV) PageThenPut(ctx contractapi.TransactionContextInterface, key string) error {
 	it, _, err := ctx.GetStub().GetStateByRangeWithPagination("", "", 10, "")
