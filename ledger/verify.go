@@ -300,8 +300,8 @@ func (v *verifier) transaction(n uint64, i uint32, rec []byte) error {
 // existedBefore reports whether the key's last change before ver left it in state.
 func existedBefore(hist *bolt.Bucket, key string, ver Version) bool {
 	c := hist.Cursor()
-	k, flags := c.Seek(histKey(key, ver))
-	if k == nil {
+	var k, flags []byte
+	if at, _ := c.Seek(histKey(key, ver)); at == nil {
 		k, flags = c.Last()
 	} else {
 		k, flags = c.Prev()
