@@ -11,21 +11,29 @@ BENCHSTAT_VERSION   := v0.0.0-20260908200009-22c9c6c9d4da
 BENCH_COUNT ?= 6
 # LOAD_TXS transactions are committed by `make bench-memory`.
 LOAD_TXS    ?= 1000000
+# FUZZTIME is how long `make fuzz` fuzzes act decoding and validation.
+FUZZTIME    ?= 5m
 
-.PHONY: all test test-race bench bench-memory lint fmt tools clean
+.PHONY: all test bench bench-memory fuzz lint fmt tools clean
 
 all: lint test
 
-## test: vet and run every test (the crash test included); what CI runs
+## test: vet and run every test (the crash test and the ethers cross-check,
+## which installs ethers from npm, included); what CI runs
 test:
 	$(GO) vet ./...
 	$(GO) test -count=1 ./...
 	$(GO) test -count=1 -race -short ./ledger/...
 
-## bench: committed tx/s at 1, 8 and 64 submitters beside a raw bbolt reference, evaluate latency
+## bench: ledger tx/s at 1, 8, 64 submitters beside raw bbolt, evaluate latency,
+## signed registry acts/s beside a trivial Put, ecrecover/s
 bench: $(BENCHSTAT)
-	$(GO) test -run '^$$' -bench . -benchmem -count $(BENCH_COUNT) ./ledger/ | tee bench.out
+	$(GO) test -run '^$$' -bench . -benchmem -count $(BENCH_COUNT) ./ledger/ ./chaincode/ | tee bench.out
 	$(BENCHSTAT) bench.out
+
+## fuzz: fuzz act decoding and validation for FUZZTIME
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzDecodeAct -fuzztime $(FUZZTIME) ./chaincode/
 
 ## bench-memory: resident memory while committing LOAD_TXS transactions
 bench-memory:

@@ -1,0 +1,82 @@
+package chaincode_test
+
+import (
+	"encoding/json"
+	"errors"
+	"reflect"
+	"testing"
+
+	"github.com/efa-marktplatz/registry/chaincode"
+)
+
+// FuzzDecodeAct feeds arbitrary act messages and signatures to the decoding
+// and validation every act runs first. Properties: nothing panics; a refusal
+// is an invalid-input *chaincode.Error naming a field; a message that passes
+// validation can always be hashed (so no accepted input reaches an internal
+// error), re-decodes to itself, and signature recovery over its digest
+// either recovers an address or refuses cleanly.
+func FuzzDecodeAct(f *testing.F) {
+	e := chaincode.Replay{Nonce: "42", Deadline: 1900000000}
+	hash := "0x" + "ab12cd34ab12cd34ab12cd34ab12cd34ab12cd34ab12cd34ab12cd34ab12cd34"
+	seeds := []chaincode.Message{
+		&chaincode.AddKeyMessage{Party: "stadt-koeln", Key: "0x00000000000000000000000000000000000000AA", ValidUntil: 5, Replay: e},
+		&chaincode.RevokeKeyMessage{Party: "p", Key: "0x00000000000000000000000000000000000000aa", Replay: e},
+		&chaincode.SubmitOfferingMessage{OfferingContent: chaincode.OfferingContent{Offering: "o", Version: 1, Supplier: "s", Anbieter: "a",
+			Kind: chaincode.KindOZGService, Title: "T", Themenfeld: "Umwelt", LeiKaKeys: []string{"99999999000000"}, OZGIDs: []string{"10255"},
+			DocumentHashes: []string{hash}}, Replay: e},
+		&chaincode.AcceptOfferingMessage{Offering: "o", Version: 1, OfferingHash: hash, Replay: e},
+		&chaincode.WithdrawOfferingMessage{Offering: "o", Party: "p", Reason: "r", Replay: e},
+		&chaincode.PublishPriceModelMessage{PriceModelContent: chaincode.PriceModelContent{Offering: "o", Version: 1, PredecessorHash: chaincode.ZeroHash,
+			ValidFrom: "2027-01-01", DistributionKey: chaincode.KeyCases, WeightCases: 10000, AnnualFee: 1}, Replay: e},
+		&chaincode.ExpressInterestMessage{Agreement: "a", Offering: "o", Customer: "c", Replay: e},
+		&chaincode.EnterFeesMessage{Agreement: "a", FeeVersion: 1, PriceModelHash: hash, Replay: e},
+		&chaincode.ApproveFeesMessage{Agreement: "a", Party: "p", FeeVersion: 1, TermsHash: hash, Replay: e},
+		&chaincode.PlaceOrderMessage{Agreement: "a", TermsHash: hash, Replay: e},
+		&chaincode.TerminateMessage{Agreement: "a", Party: "p", EndDate: "2030-01-01", Replay: e},
+	}
+	sig := "0x11aabbccdd"
+	for i, m := range seeds {
+		raw, err := json.Marshal(m)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(uint8(i), string(raw), sig)
+	}
+	f.Add(uint8(0), `{"party":"x","key":"0x","validFrom":"01","validUntil":1e3,"nonce":"-1","deadline":null}`, "0x")
+	f.Fuzz(func(t *testing.T, kind uint8, raw, signature string) {
+		primary := chaincode.ActTypes[int(kind)%len(chaincode.ActTypes)]
+		m, err := chaincode.NewMessage(primary)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := chaincode.DecodeMessage(raw, m); err != nil {
+			var re *chaincode.Error
+			if !errors.As(err, &re) || re.Code != chaincode.CodeInvalid || re.Field == "" || re.Rule == "" {
+				t.Fatalf("refusal is not an invalid-input error naming a field: %#v", err)
+			}
+			return
+		}
+		typed, err := chaincode.TypedMessage(m)
+		if err != nil {
+			t.Fatalf("valid %s cannot be typed: %v", primary, err)
+		}
+		digest, err := chaincode.Digest("registry", primary, typed)
+		if err != nil {
+			t.Fatalf("valid %s cannot be hashed: %v\n%s", primary, err, raw)
+		}
+		again, _ := chaincode.NewMessage(primary)
+		canonical, err := json.Marshal(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := chaincode.DecodeMessage(string(canonical), again); err != nil {
+			t.Fatalf("canonical form of a valid %s is refused: %v\n%s", primary, err, canonical)
+		}
+		if !reflect.DeepEqual(m, again) {
+			t.Fatalf("%s does not re-decode to itself:\n%#v\n%#v", primary, m, again)
+		}
+		if _, err := chaincode.RecoverSigner(digest, signature); err != nil && err.Error() == "" {
+			t.Fatal("signature refusal without a reason")
+		}
+	})
+}
