@@ -14,9 +14,28 @@ LOAD_TXS    ?= 1000000
 # FUZZTIME is how long `make fuzz` fuzzes act decoding and validation.
 FUZZTIME    ?= 5m
 
-.PHONY: all test bench bench-memory fuzz lint fmt tools clean
+# The native Fabric network (see network/): directory and first port.
+NETWORK_DIR  ?= network/run
+NETWORK_PORT ?= 17000
+REGISTRYCTL  := $(BIN)/registryctl
+
+.PHONY: all build test bench bench-memory fuzz lint fmt tools clean network-up network-down network-status
 
 all: lint test
+
+## build: the commands, into ./bin
+build:
+	$(GO) build -o $(BIN)/ ./cmd/...
+
+## network-up / network-down / network-status: the native Fabric network
+network-up: build
+	$(REGISTRYCTL) network up --dir $(NETWORK_DIR) --base-port $(NETWORK_PORT)
+
+network-down: build
+	$(REGISTRYCTL) network down --dir $(NETWORK_DIR) --base-port $(NETWORK_PORT)
+
+network-status: build
+	$(REGISTRYCTL) network status --dir $(NETWORK_DIR) --base-port $(NETWORK_PORT)
 
 ## test: vet and run every test (the crash test and the ethers cross-check,
 ## which installs ethers from npm, included); what CI runs

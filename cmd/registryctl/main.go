@@ -1,0 +1,97 @@
+// Command registryctl operates the EfA contract registry from the shell.
+//
+//	registryctl network up     [--dir DIR] [--base-port N] [--bft] ...
+//	registryctl network down   [--dir DIR] [--base-port N]
+//	registryctl network status [--dir DIR] [--base-port N]
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/efa-marktplatz/registry/network"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "registryctl:", err)
+		os.Exit(1)
+	}
+}
+
+const usage = `usage:
+  registryctl network up     [flags]   start the native Fabric network (idempotent)
+  registryctl network down   [flags]   stop the processes "up" started
+  registryctl network status [flags]   list the nodes and whether they run`
+
+func run(ctx context.Context, args []string, out io.Writer) error {
+	if len(args) < 2 || args[0] != "network" {
+		return errors.New(usage)
+	}
+	return networkCmd(ctx, args[1], args[2:], out)
+}
+
+func networkCmd(ctx context.Context, verb string, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("network "+verb, flag.ContinueOnError)
+	dir := fs.String("dir", filepath.Join("network", "run"), "data, logs and crypto of the network")
+	basePort := fs.Int("base-port", 17000, "first of the 127.0.0.1 ports the network uses (about 300)")
+	bft := fs.Bool("bft", false, "four SmartBFT orderers instead of three Raft orderers")
+	tools := fs.String("tools", filepath.Join("network", "tools"), "tools module that builds the Fabric binaries")
+	batchTimeout := fs.Duration("batch-timeout", 50*time.Millisecond, "orderer batch timeout")
+	maxMessages := fs.Int("max-message-count", 64, "orderer batch size in transactions")
+	server := fs.String("chaincode-server", "", "registry-chaincode binary (default: next to registryctl)")
+	timeout := fs.Duration("timeout", 5*time.Minute, "give up on 'up' after this long")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *server == "" {
+		exe, err := os.Executable()
+		if err != nil {
+			return fmt.Errorf("locate registryctl: %w", err)
+		}
+		*server = filepath.Join(filepath.Dir(exe), "registry-chaincode")
+	}
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	n, err := network.New(network.Config{
+		Dir: *dir, BasePort: *basePort, BFT: *bft, ToolsDir: *tools, ChaincodeServer: []string{*server},
+		BatchTimeout: *batchTimeout, MaxMessageCount: *maxMessages, Logger: logger,
+	})
+	if err != nil {
+		return err
+	}
+	switch verb {
+	case "up":
+		if _, err := os.Stat(*server); err != nil {
+			return fmt.Errorf("chaincode server %s: %w (build it: go build -o bin/ ./cmd/registry-chaincode)", *server, err)
+		}
+		ctx, cancel := context.WithTimeout(ctx, *timeout)
+		defer cancel()
+		return n.Up(ctx)
+	case "down":
+		return n.Down()
+	case "status":
+		tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "NODE\tKIND\tORG\tADDRESS\tPID")
+		for _, s := range n.Status() {
+			pid := "stopped"
+			if s.PID != 0 {
+				pid = fmt.Sprint(s.PID)
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", s.Name, s.Kind, s.Org.MSPID, s.Address(), pid)
+		}
+		return tw.Flush()
+	}
+	return errors.New(usage)
+}

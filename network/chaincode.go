@@ -1,0 +1,289 @@
+package network
+
+import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/hex"
+	"encoding/json"
+	"encoding/pem"
+	"fmt"
+	"math/big"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// ChaincodeVersion and ChaincodeSequence define the committed chaincodes.
+const (
+	ChaincodeVersion  = "1.0"
+	ChaincodeSequence = "1"
+)
+
+// The external builder: three small programs the peer runs to "build" a
+// chaincode-as-a-service package, which holds only where to dial it.
+var builderScripts = map[string]string{
+	// detect: accept packages whose metadata.json says type ccaas.
+	"detect": `#!/bin/sh
+# detect SOURCE METADATA
+grep -q '"type"[[:space:]]*:[[:space:]]*"ccaas"' "$2/metadata.json"
+`,
+	// build: copy the connection description into the build output.
+	"build": `#!/bin/sh
+# build SOURCE METADATA OUTPUT
+set -e
+cp "$1/connection.json" "$3/connection.json"
+`,
+	// release: tell the peer where the chaincode server listens.
+	"release": `#!/bin/sh
+# release BUILD RELEASE
+set -e
+mkdir -p "$2/chaincode/server"
+cp "$1/connection.json" "$2/chaincode/server/connection.json"
+`,
+}
+
+func (n *Network) ensureBuilder() error {
+	dir := n.path("builder", "bin")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("network: builder: %w", err)
+	}
+	for name, script := range builderScripts {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(script), 0o755); err != nil {
+			return fmt.Errorf("network: builder %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// ensureChaincodeTLS creates a CA and a server certificate for every
+// chaincode server: the peers dial their chaincode over TLS too.
+func (n *Network) ensureChaincodeTLS() error {
+	dir := n.path("chaincode", "tls")
+	caCertFile := filepath.Join(dir, "ca.crt")
+	if exists(caCertFile) {
+		return nil
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("network: chaincode TLS: %w", err)
+	}
+	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return fmt.Errorf("network: chaincode CA key: %w", err)
+	}
+	now := time.Now().Add(-time.Hour)
+	caTmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "chaincode-ca.registry.test"},
+		NotBefore: now, NotAfter: now.AddDate(10, 0, 0), IsCA: true, BasicConstraintsValid: true,
+		KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
+	}
+	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	if err != nil {
+		return fmt.Errorf("network: chaincode CA: %w", err)
+	}
+	caCert, err := x509.ParseCertificate(caDER)
+	if err != nil {
+		return fmt.Errorf("network: chaincode CA: %w", err)
+	}
+	for i, cc := range n.ChaincodeServers() {
+		key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			return fmt.Errorf("network: chaincode key: %w", err)
+		}
+		tmpl := &x509.Certificate{
+			SerialNumber: big.NewInt(int64(i + 2)), Subject: pkix.Name{CommonName: cc.Name},
+			NotBefore: now, NotAfter: now.AddDate(10, 0, 0), IPAddresses: []net.IP{net.ParseIP("127.0.0.1")},
+			DNSNames: []string{"localhost"}, KeyUsage: x509.KeyUsageDigitalSignature,
+			ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		}
+		der, err := x509.CreateCertificate(rand.Reader, tmpl, caCert, &key.PublicKey, caKey)
+		if err != nil {
+			return fmt.Errorf("network: chaincode certificate: %w", err)
+		}
+		keyDER, err := x509.MarshalPKCS8PrivateKey(key)
+		if err != nil {
+			return fmt.Errorf("network: chaincode key: %w", err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, cc.Name+".crt"), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644); err != nil {
+			return fmt.Errorf("network: %w", err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, cc.Name+".key"), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
+			return fmt.Errorf("network: %w", err)
+		}
+	}
+	return os.WriteFile(caCertFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}), 0o644)
+}
+
+// tarGz packs files (name → content) into a gzipped tar.
+func tarGz(files map[string][]byte, names ...string) ([]byte, error) {
+	var buf bytes.Buffer
+	gz := gzip.NewWriter(&buf)
+	tw := tar.NewWriter(gz)
+	for _, name := range names {
+		if err := tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: int64(len(files[name])), ModTime: time.Unix(0, 0)}); err != nil {
+			return nil, err
+		}
+		if _, err := tw.Write(files[name]); err != nil {
+			return nil, err
+		}
+	}
+	if err := tw.Close(); err != nil {
+		return nil, err
+	}
+	if err := gz.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// ensurePackage writes the CCaaS package of a chaincode server and returns
+// its package ID (label:sha256 of the package, as Fabric computes it).
+func (n *Network) ensurePackage(cc Node) (path, id string, err error) {
+	root, err := os.ReadFile(n.path("chaincode", "tls", "ca.crt"))
+	if err != nil {
+		return "", "", fmt.Errorf("network: chaincode CA: %w", err)
+	}
+	conn, err := json.Marshal(map[string]any{
+		"address": cc.Address(), "dial_timeout": "10s", "tls_required": true,
+		"client_auth_required": false, "root_cert": string(root),
+	})
+	if err != nil {
+		return "", "", fmt.Errorf("network: connection.json: %w", err)
+	}
+	code, err := tarGz(map[string][]byte{"connection.json": conn}, "connection.json")
+	if err != nil {
+		return "", "", fmt.Errorf("network: code.tar.gz: %w", err)
+	}
+	label := cc.Chaincode + "_" + strings.ToLower(cc.Org.Name)
+	meta, err := json.Marshal(map[string]string{"type": "ccaas", "label": label})
+	if err != nil {
+		return "", "", fmt.Errorf("network: metadata.json: %w", err)
+	}
+	pkg, err := tarGz(map[string][]byte{"metadata.json": meta, "code.tar.gz": code}, "metadata.json", "code.tar.gz")
+	if err != nil {
+		return "", "", fmt.Errorf("network: package: %w", err)
+	}
+	path = n.path("chaincode", label+".tar.gz")
+	if err := os.WriteFile(path, pkg, 0o644); err != nil {
+		return "", "", fmt.Errorf("network: package: %w", err)
+	}
+	sum := sha256.Sum256(pkg)
+	return path, label + ":" + hex.EncodeToString(sum[:]), nil
+}
+
+// deployChaincodes installs both chaincodes on every peer, starts their
+// servers, and approves and commits their definitions (MAJORITY endorsement).
+func (n *Network) deployChaincodes(ctx context.Context) error {
+	if err := n.ensureBuilder(); err != nil {
+		return err
+	}
+	if err := n.ensureChaincodeTLS(); err != nil {
+		return err
+	}
+	for _, cc := range n.ChaincodeServers() {
+		peer, _ := n.Peer(cc.Org.MSPID)
+		pkg, id, err := n.ensurePackage(cc)
+		if err != nil {
+			return err
+		}
+		installed, err := n.output(ctx, n.cliEnv(peer), n.bin("peer"), "lifecycle", "chaincode", "queryinstalled")
+		if err != nil {
+			return err
+		}
+		if !bytes.Contains(installed, []byte(id)) {
+			if err := n.run(ctx, n.cliEnv(peer), n.bin("peer"), "lifecycle", "chaincode", "install", pkg); err != nil {
+				return err
+			}
+		}
+		if err := n.startChaincodeServer(cc, id); err != nil {
+			return err
+		}
+		if err := n.waitListening(ctx, cc, cc.Port); err != nil {
+			return err
+		}
+	}
+	for _, name := range []string{RegistryChaincode, KVChaincode} {
+		if err := n.commitDefinition(ctx, name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (n *Network) startChaincodeServer(cc Node, packageID string) error {
+	if len(n.cfg.ChaincodeServer) == 0 {
+		return fmt.Errorf("network: no chaincode server command configured")
+	}
+	tls := n.path("chaincode", "tls")
+	env := []string{
+		"CHAINCODE_ID=" + packageID,
+		"CHAINCODE_SERVER_ADDRESS=" + cc.Address(),
+		"CHAINCODE_TLS_CERT=" + filepath.Join(tls, cc.Name+".crt"),
+		"CHAINCODE_TLS_KEY=" + filepath.Join(tls, cc.Name+".key"),
+	}
+	args := append(append([]string{}, n.cfg.ChaincodeServer[1:]...), "-contract", cc.Chaincode)
+	return n.start(cc, env, n.cfg.ChaincodeServer[0], args...)
+}
+
+// commitDefinition approves a chaincode definition for every org and
+// commits it, unless it is committed already.
+func (n *Network) commitDefinition(ctx context.Context, name string) error {
+	peers := n.Peers()
+	committed, _ := n.output(ctx, n.cliEnv(peers[0]), n.bin("peer"), "lifecycle", "chaincode", "querycommitted", "--channelID", ChannelID, "--name", name)
+	if bytes.Contains(committed, []byte("Sequence: "+ChaincodeSequence)) {
+		return nil
+	}
+	definition := []string{"--channelID", ChannelID, "--name", name, "--version", ChaincodeVersion, "--sequence", ChaincodeSequence}
+	for _, p := range peers {
+		cc := n.chaincodeServer(name, p.Org)
+		_, id, err := n.ensurePackage(cc)
+		if err != nil {
+			return err
+		}
+		args := append(append([]string{"lifecycle", "chaincode", "approveformyorg", "--package-id", id}, definition...), n.ordererArgs()...)
+		if err := n.retry(ctx, func() error { return n.run(ctx, n.cliEnv(p), n.bin("peer"), args...) }); err != nil {
+			return err
+		}
+	}
+	args := append(append([]string{"lifecycle", "chaincode", "commit"}, definition...), n.ordererArgs()...)
+	for _, p := range peers {
+		args = append(args, "--peerAddresses", p.Address(), "--tlsRootCertFiles", n.TLSCACert(p.Org))
+	}
+	return n.retry(ctx, func() error { return n.run(ctx, n.cliEnv(peers[0]), n.bin("peer"), args...) })
+}
+
+func (n *Network) chaincodeServer(name string, org Org) Node {
+	for _, cc := range n.ChaincodeServers() {
+		if cc.Chaincode == name && cc.Org == org {
+			return cc
+		}
+	}
+	panic("network: no chaincode server " + name + " for " + org.Name)
+}
+
+// retry retries an operation that may fail while the network settles (no
+// Raft leader yet, peers not yet gossiping), for up to 30 seconds.
+func (n *Network) retry(ctx context.Context, op func() error) error {
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		err := op()
+		if err == nil || time.Now().After(deadline) {
+			return err
+		}
+		n.cfg.Logger.Debug("retrying", "err", err)
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%w (last: %w)", ctx.Err(), err)
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+}
