@@ -1,0 +1,99 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+
+	"github.com/efa-marktplatz/registry/chaincode"
+	"github.com/efa-marktplatz/registry/ledger"
+)
+
+// Embedded is the backend of the embedded ledger.
+type Embedded struct {
+	l         *ledger.Ledger
+	id        *ledger.Identity
+	chaincode string
+}
+
+// NewEmbedded returns a backend that runs the chaincode on the embedded
+// ledger as the given identity.
+func NewEmbedded(l *ledger.Ledger, id *ledger.Identity, chaincodeName string) *Embedded {
+	return &Embedded{l: l, id: id, chaincode: chaincodeName}
+}
+
+func (e *Embedded) proposal(function string, args []string) ledger.Proposal {
+	bs := make([][]byte, len(args))
+	for i, a := range args {
+		bs[i] = []byte(a)
+	}
+	return ledger.Proposal{Chaincode: e.chaincode, Function: function, Args: bs}
+}
+
+// embeddedErr maps the ledger's errors to the client's.
+func embeddedErr(err error) error {
+	var ce *ledger.ChaincodeError
+	if errors.As(err, &ce) {
+		re, _ := chaincode.ParseError(ce.Message)
+		return &EndorseError{TxID: ce.TxID, Registry: re, Err: err}
+	}
+	var cmt *ledger.CommitError
+	if errors.As(err, &cmt) {
+		return &CommitError{TxID: cmt.TxID, BlockNumber: cmt.BlockNumber, ValidationCode: cmt.ValidationCode}
+	}
+	if errors.Is(err, ledger.ErrClosed) || errors.Is(err, ledger.ErrFailed) {
+		return fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	return err
+}
+
+// Submit implements Backend.
+func (e *Embedded) Submit(ctx context.Context, function string, args ...string) (*Result, error) {
+	c, err := e.l.Submit(ctx, e.id, e.proposal(function, args))
+	if err != nil {
+		return nil, embeddedErr(err)
+	}
+	return &Result{TxID: c.TxID, BlockNumber: c.BlockNumber, Payload: c.Payload}, nil
+}
+
+// Evaluate implements Backend.
+func (e *Embedded) Evaluate(ctx context.Context, function string, args ...string) ([]byte, error) {
+	out, err := e.l.Evaluate(ctx, e.id, e.proposal(function, args))
+	if err != nil {
+		return nil, embeddedErr(err)
+	}
+	return out, nil
+}
+
+// ChaincodeEvents implements Backend: replay from the position's block,
+// skipping events up to and including its transaction, then live.
+func (e *Embedded) ChaincodeEvents(ctx context.Context, from Position) iter.Seq2[*Event, error] {
+	return func(yield func(*Event, error) bool) {
+		skipping := from.TransactionID != ""
+		for ev, err := range e.l.ChaincodeEvents(ctx, e.chaincode, ledger.Checkpoint{BlockNumber: from.BlockNumber}) {
+			if err != nil {
+				yield(nil, embeddedErr(err))
+				return
+			}
+			if skipping {
+				if ev.BlockNumber == from.BlockNumber {
+					if ev.TxID == from.TransactionID {
+						skipping = false
+					}
+					continue
+				}
+				skipping = false
+			}
+			if !yield(&Event{BlockNumber: ev.BlockNumber, TxID: ev.TxID, Chaincode: ev.Chaincode, Name: ev.Name, Payload: ev.Payload}, nil) {
+				return
+			}
+		}
+	}
+}
+
+// Height implements Backend.
+func (e *Embedded) Height(context.Context) (uint64, error) { return e.l.Height(), nil }
+
+// Close implements Backend; the ledger stays open (its owner closes it).
+func (e *Embedded) Close() error { return nil }

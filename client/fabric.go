@@ -1,0 +1,229 @@
+package client
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"iter"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/efa-marktplatz/registry/chaincode"
+	"github.com/hyperledger/fabric-gateway/pkg/client"
+	"github.com/hyperledger/fabric-gateway/pkg/identity"
+	"github.com/hyperledger/fabric-protos-go-apiv2/common"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
+)
+
+// FabricConfig connects to a peer's gateway as a member org's identity.
+type FabricConfig struct {
+	Endpoint      string // the peer's host:port
+	TLSRootCert   string // PEM file of the peer's TLS CA
+	TLSServerName string // overrides the name checked in the peer's certificate
+	MSPID         string
+	Certificate   string // PEM file of the identity's certificate
+	PrivateKey    string // PEM file of its key, or a directory holding exactly one
+	Channel       string
+	Chaincode     string
+	// Timeouts of the gateway calls (defaults: evaluate 10s, endorse 30s,
+	// submit 10s, commit status 1m).
+	EvaluateTimeout, EndorseTimeout, SubmitTimeout, CommitStatusTimeout time.Duration
+}
+
+// Fabric is the backend of a Hyperledger Fabric network.
+type Fabric struct {
+	conn     *grpc.ClientConn
+	gw       *client.Gateway
+	network  *client.Network
+	contract *client.Contract
+	cfg      FabricConfig
+}
+
+func readKey(path string) ([]byte, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if fi.IsDir() {
+		entries, err := os.ReadDir(path)
+		if err != nil {
+			return nil, err
+		}
+		if len(entries) != 1 {
+			return nil, fmt.Errorf("%s holds %d files, want one private key", path, len(entries))
+		}
+		path = filepath.Join(path, entries[0].Name())
+	}
+	return os.ReadFile(path)
+}
+
+// DialFabric connects to a peer's gateway. The connection is lazy: an
+// unreachable peer shows in the first call, as ErrUnavailable.
+func DialFabric(cfg FabricConfig) (*Fabric, error) {
+	defaults := map[*time.Duration]time.Duration{
+		&cfg.EvaluateTimeout: 10 * time.Second, &cfg.EndorseTimeout: 30 * time.Second,
+		&cfg.SubmitTimeout: 10 * time.Second, &cfg.CommitStatusTimeout: time.Minute,
+	}
+	for p, d := range defaults {
+		if *p == 0 {
+			*p = d
+		}
+	}
+	rootPEM, err := os.ReadFile(cfg.TLSRootCert)
+	if err != nil {
+		return nil, fmt.Errorf("client: TLS root certificate: %w", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(rootPEM) {
+		return nil, fmt.Errorf("client: TLS root certificate %s: no PEM certificate", cfg.TLSRootCert)
+	}
+	conn, err := grpc.NewClient(cfg.Endpoint, grpc.WithTransportCredentials(credentials.NewClientTLSFromCert(pool, cfg.TLSServerName)))
+	if err != nil {
+		return nil, fmt.Errorf("client: connect to %s: %w", cfg.Endpoint, err)
+	}
+	certPEM, err := os.ReadFile(cfg.Certificate)
+	if err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("client: certificate: %w", err)
+	}
+	cert, err := identity.CertificateFromPEM(certPEM)
+	if err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("client: certificate: %w", err)
+	}
+	id, err := identity.NewX509Identity(cfg.MSPID, cert)
+	if err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("client: identity: %w", err)
+	}
+	keyPEM, err := readKey(cfg.PrivateKey)
+	if err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("client: private key: %w", err)
+	}
+	key, err := identity.PrivateKeyFromPEM(keyPEM)
+	if err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("client: private key: %w", err)
+	}
+	sign, err := identity.NewPrivateKeySign(key)
+	if err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("client: signer: %w", err)
+	}
+	gw, err := client.Connect(id, client.WithSign(sign), client.WithClientConnection(conn),
+		client.WithEvaluateTimeout(cfg.EvaluateTimeout), client.WithEndorseTimeout(cfg.EndorseTimeout),
+		client.WithSubmitTimeout(cfg.SubmitTimeout), client.WithCommitStatusTimeout(cfg.CommitStatusTimeout))
+	if err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("client: gateway: %w", err)
+	}
+	network := gw.GetNetwork(cfg.Channel)
+	return &Fabric{conn: conn, gw: gw, network: network, contract: network.GetContract(cfg.Chaincode), cfg: cfg}, nil
+}
+
+// unavailable wraps gRPC failures to reach the peer as ErrUnavailable.
+func unavailable(err error) error {
+	if s, ok := status.FromError(err); ok && (s.Code() == codes.Unavailable || s.Code() == codes.DeadlineExceeded) {
+		return fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	return err
+}
+
+// Submit implements Backend: endorse, submit, and wait for the commit status.
+func (f *Fabric) Submit(ctx context.Context, function string, args ...string) (*Result, error) {
+	proposal, err := f.contract.NewProposal(function, client.WithArguments(args...))
+	if err != nil {
+		return nil, fmt.Errorf("client: proposal %s: %w", function, err)
+	}
+	txID := proposal.TransactionID()
+	tx, err := proposal.EndorseWithContext(ctx)
+	if err != nil {
+		// A chaincode refusal carries the registry's error; a network that
+		// cannot endorse now (a peer of a required org is down) is unavailable.
+		re, _ := chaincode.ParseError(err.Error())
+		return nil, &EndorseError{TxID: txID, Registry: re, Err: unavailable(err)}
+	}
+	commit, err := tx.SubmitWithContext(ctx)
+	if err != nil {
+		return nil, &SubmitError{TxID: txID, Err: unavailable(err)}
+	}
+	st, err := commit.StatusWithContext(ctx)
+	if err != nil {
+		return nil, &CommitStatusError{TxID: txID, Err: unavailable(err)}
+	}
+	if !st.Successful {
+		return nil, &CommitError{TxID: txID, BlockNumber: st.BlockNumber, ValidationCode: st.Code}
+	}
+	return &Result{TxID: txID, BlockNumber: st.BlockNumber, Payload: tx.Result()}, nil
+}
+
+// Evaluate implements Backend.
+func (f *Fabric) Evaluate(ctx context.Context, function string, args ...string) ([]byte, error) {
+	out, err := f.contract.EvaluateWithContext(ctx, function, client.WithArguments(args...))
+	if err != nil {
+		if re, ok := chaincode.ParseError(err.Error()); ok {
+			return nil, &EndorseError{Registry: re, Err: err}
+		}
+		return nil, unavailable(err)
+	}
+	return out, nil
+}
+
+// checkpoint adapts a Position to the gateway's Checkpoint.
+type checkpoint struct{ p Position }
+
+func (c checkpoint) BlockNumber() uint64   { return c.p.BlockNumber }
+func (c checkpoint) TransactionID() string { return c.p.TransactionID }
+
+// ChaincodeEvents implements Backend.
+func (f *Fabric) ChaincodeEvents(ctx context.Context, from Position) iter.Seq2[*Event, error] {
+	return func(yield func(*Event, error) bool) {
+		ctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		opts := []client.ChaincodeEventsOption{client.WithStartBlock(from.BlockNumber)}
+		if from.TransactionID != "" {
+			opts = []client.ChaincodeEventsOption{client.WithCheckpoint(checkpoint{from})}
+		}
+		events, err := f.network.ChaincodeEvents(ctx, f.cfg.Chaincode, opts...)
+		if err != nil {
+			yield(nil, unavailable(err))
+			return
+		}
+		for ev := range events {
+			if !yield(&Event{BlockNumber: ev.BlockNumber, TxID: ev.TransactionID, Chaincode: ev.ChaincodeName, Name: ev.EventName, Payload: ev.Payload}, nil) {
+				return
+			}
+		}
+		if err := ctx.Err(); err != nil {
+			yield(nil, err)
+			return
+		}
+		yield(nil, fmt.Errorf("%w: the event stream from %s ended", ErrUnavailable, f.cfg.Endpoint))
+	}
+}
+
+// Height implements Backend, asking the peer's qscc system chaincode.
+func (f *Fabric) Height(ctx context.Context) (uint64, error) {
+	raw, err := f.network.GetContract("qscc").EvaluateWithContext(ctx, "GetChainInfo", client.WithArguments(f.cfg.Channel))
+	if err != nil {
+		return 0, unavailable(err)
+	}
+	var info common.BlockchainInfo
+	if err := proto.Unmarshal(raw, &info); err != nil {
+		return 0, fmt.Errorf("client: chain info: %w", err)
+	}
+	return info.GetHeight(), nil
+}
+
+// Close implements Backend.
+func (f *Fabric) Close() error {
+	gwErr := f.gw.Close()
+	return errors.Join(gwErr, f.conn.Close())
+}
