@@ -21,33 +21,12 @@ const benchSubmitters = 16
 // the trivial KV contract installed beside the registry as the reference.
 func benchScenario(b *testing.B) *scenario {
 	b.Helper()
-	cc, err := chaincode.New()
-	if err != nil {
-		b.Fatal(err)
-	}
 	kv, err := ledgertest.New()
 	if err != nil {
 		b.Fatal(err)
 	}
-	l, err := ledger.Open(b.TempDir(), ledger.Options{MSPID: dataport, Chaincodes: map[string]shim.Chaincode{chaincode.Name: cc, ledgertest.Name: kv}})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { _ = l.Close() })
-	client, err := l.DefaultIdentity()
-	if err != nil {
-		b.Fatal(err)
-	}
-	e := &env{t: b, l: l, client: client, channel: l.ChannelID()}
-	s := &scenario{env: e}
-	s.anbieter = e.register(akdb, govdigital)
-	s.supplier = e.register(dataport, landMV)
-	s.customer = e.register(regioIT, koeln)
-	o := decode[chaincode.Offering](b, e.mustAct("SubmitOffering", bauantrag(e, 1), s.supplier.key))
-	s.offering = decode[chaincode.Offering](b, e.mustAct("AcceptOffering", &chaincode.AcceptOfferingMessage{
-		Offering: o.Offering, Version: o.Version, OfferingHash: o.Hash, Replay: e.replay()}, s.anbieter.key))
-	s.priceModel = decode[chaincode.PriceModel](b, e.mustAct("PublishPriceModel", samplePriceModel(e, 1, chaincode.ZeroHash), s.supplier.key))
-	return s
+	e := newEmbeddedEnv(b, map[string]shim.Chaincode{ledgertest.Name: kv}, true)
+	return newScenario(b, e)
 }
 
 func runParallel(b *testing.B, n int, op func(i int) error) time.Duration {
@@ -90,7 +69,7 @@ func BenchmarkSignedActs(b *testing.B) {
 		s := benchScenario(b)
 		run := fmt.Sprint(time.Now().UnixNano())
 		elapsed := runParallel(b, benchSubmitters, func(i int) error {
-			id := fmt.Sprintf("b%s-%d", run, i)
+			id := s.id(fmt.Sprintf("b%s-%d", run, i))
 			if _, err := s.act("ExpressInterest", &chaincode.ExpressInterestMessage{Agreement: id, Offering: s.offering.Offering, Customer: s.customer.id, Replay: s.replay()}, s.customer.key); err != nil {
 				return err
 			}
@@ -112,7 +91,11 @@ func BenchmarkSignedActs(b *testing.B) {
 	b.Run("reference=KV.Put", func(b *testing.B) {
 		s := benchScenario(b)
 		elapsed := runParallel(b, benchSubmitters, func(i int) error {
-			_, err := s.l.Submit(context.Background(), s.client, ledger.Proposal{Chaincode: ledgertest.Name, Function: "Put",
+			id, err := s.ledger.Identity(dataport, "client")
+			if err != nil {
+				return err
+			}
+			_, err = s.ledger.Submit(context.Background(), id, ledger.Proposal{Chaincode: ledgertest.Name, Function: "Put",
 				Args: [][]byte{[]byte(fmt.Sprint("k", i)), []byte("v")}})
 			return err
 		})

@@ -68,25 +68,25 @@ func ethersSign(t *testing.T, channel string, m chaincode.Message, keyHex string
 // both libraries compute the same digest for every act type.
 func TestEthersSignaturesAreAccepted(t *testing.T) {
 	installEthers(t)
-	s := newScenario(t)
-	e := s.env
+	e := newEmbeddedEnv(t, nil, false)
+	s := newScenario(t, e)
 	key := newKey(t)
 	keyHex := "0x" + hex.EncodeToString(crypto.FromECDSA(key))
 	address := crypto.PubkeyToAddress(key.PublicKey).Hex()
 
-	hamburg := chaincode.PartyRegistration{ID: "hamburg", Kind: chaincode.KindLand, Name: "Freie und Hansestadt Hamburg", AGS: "02000000", InHouse: []string{"govdigital"}}
+	hamburg := chaincode.PartyRegistration{ID: e.id("hamburg"), Kind: chaincode.KindLand, Name: "Freie und Hansestadt Hamburg", AGS: "02000000", InHouse: []string{s.anbieter.id}}
 	_, err := e.submit(e.admin(dataport), "RegisterParty", jsonOf(t, hamburg))
 	require.NoError(t, err)
 
 	// The portal's wallet proves possession of its key...
-	add := &chaincode.AddKeyMessage{Party: "hamburg", Key: address, Replay: e.replay()}
+	add := &chaincode.AddKeyMessage{Party: hamburg.ID, Key: address, Replay: e.replay()}
 	pop := ethersSign(t, e.channel, add, keyHex)
 	require.Equal(t, address, pop.Address)
 	_, err = e.submit(e.admin(dataport), "AddKeyAsMember", jsonOf(t, add), pop.Signature)
 	require.NoError(t, err)
 
 	// ...and signs acts the chaincode accepts.
-	interest := &chaincode.ExpressInterestMessage{Agreement: "hamburg-bauantrag", Offering: s.offering.Offering, Customer: "hamburg", Replay: e.replay()}
+	interest := &chaincode.ExpressInterestMessage{Agreement: e.id("hamburg-bauantrag"), Offering: s.offering.Offering, Customer: hamburg.ID, Replay: e.replay()}
 	signed := ethersSign(t, e.channel, interest, keyHex)
 	out, err := e.submit(e.client, "ExpressInterest", jsonOf(t, interest), signed.Signature)
 	require.NoError(t, err)
@@ -97,7 +97,7 @@ func TestEthersSignaturesAreAccepted(t *testing.T) {
 	// Same digest in both libraries for every act type, arrays, booleans and bytes32 included.
 	samples := []chaincode.Message{
 		add,
-		&chaincode.RevokeKeyMessage{Party: "hamburg", Key: address, Replay: e.replay()},
+		&chaincode.RevokeKeyMessage{Party: hamburg.ID, Key: address, Replay: e.replay()},
 		bauantrag(e, 3),
 		&chaincode.AcceptOfferingMessage{Offering: "o", Version: 1, OfferingHash: s.offering.Hash, Replay: e.replay()},
 		&chaincode.WithdrawOfferingMessage{Offering: "o", Party: "p", Reason: "Grund: ä ö ü ß", Replay: e.replay()},

@@ -3,92 +3,152 @@ package chaincode_test
 import (
 	"context"
 	"crypto/ecdsa"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/efa-marktplatz/registry/chaincode"
+	"github.com/efa-marktplatz/registry/client"
 	"github.com/efa-marktplatz/registry/ledger"
+	"github.com/efa-marktplatz/registry/network"
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
 	"github.com/stretchr/testify/require"
 )
 
-// Member orgs of the test network.
+// The conformance tests run on the embedded ledger always, and also on the
+// native Fabric network when -fabric names its directory (make test does).
+var (
+	fabricDir  = flag.String("fabric", "", "also run the conformance tests on the native Fabric network in this directory")
+	fabricPort = flag.Int("fabric-port", 17000, "base port of that network")
+)
+
+// Member orgs, as the Fabric network names them.
 const (
 	dataport = "DataportMSP"
 	akdb     = "AKDBMSP"
+	regioIT  = "RegioITMSP"
 )
 
-// env is a registry chaincode on an embedded ledger, with member admins.
+// env is the registry chaincode on one ledger, reached through client/: the
+// admin of every member org, and a client identity of Dataport.
 type env struct {
 	t       testing.TB
-	l       *ledger.Ledger
-	client  *ledger.Identity
+	kind    string // embedded or fabric
+	admins  map[string]*client.Client
+	client  *client.Client
 	channel string
+	suffix  string         // makes record ids unique on a shared network
+	ledger  *ledger.Ledger // embedded only
 }
 
-func newEnv(t testing.TB) *env {
+// onEachLedger runs a conformance test on the embedded ledger and, with
+// -fabric, on the Fabric network, with the same expectations.
+func onEachLedger(t *testing.T, test func(t *testing.T, e *env)) {
+	t.Run("embedded", func(t *testing.T) { test(t, newEmbeddedEnv(t, nil, false)) })
+	if *fabricDir != "" {
+		t.Run("fabric", func(t *testing.T) { test(t, newFabricEnv(t)) })
+	}
+}
+
+// newEmbeddedEnv opens an embedded ledger with the registry chaincode and
+// any extra chaincodes; durable turns fsync on (benchmarks measure it).
+func newEmbeddedEnv(t testing.TB, extra map[string]shim.Chaincode, durable bool) *env {
 	t.Helper()
 	cc, err := chaincode.New()
 	require.NoError(t, err)
-	l, err := ledger.Open(t.TempDir(), ledger.Options{
-		MSPID:      dataport,
-		Chaincodes: map[string]shim.Chaincode{chaincode.Name: cc},
-		NoSync:     true,
-	})
+	ccs := map[string]shim.Chaincode{chaincode.Name: cc}
+	for k, v := range extra {
+		ccs[k] = v
+	}
+	l, err := ledger.Open(t.TempDir(), ledger.Options{MSPID: dataport, Chaincodes: ccs, NoSync: !durable})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = l.Close() })
-	client, err := l.DefaultIdentity()
+	as := func(msp, name string) *client.Client {
+		id, err := l.Identity(msp, name)
+		require.NoError(t, err)
+		return client.New(client.NewEmbedded(l, id, chaincode.Name))
+	}
+	e := &env{t: t, kind: "embedded", channel: l.ChannelID(), ledger: l, admins: map[string]*client.Client{}, suffix: randomSuffix(t)}
+	for _, msp := range []string{dataport, akdb, regioIT} {
+		e.admins[msp] = as(msp, "admin")
+	}
+	e.client = as(dataport, "client")
+	return e
+}
+
+func newFabricEnv(t testing.TB) *env {
+	t.Helper()
+	n, err := network.New(network.Config{Dir: *fabricDir, BasePort: *fabricPort})
 	require.NoError(t, err)
-	return &env{t: t, l: l, client: client, channel: l.ChannelID()}
+	dial := func(msp, user string) *client.Client {
+		peer, ok := n.Peer(msp)
+		require.True(t, ok, msp)
+		b, err := client.DialFabric(client.FabricConfig{
+			Endpoint: peer.Address(), TLSRootCert: n.TLSCACert(peer.Org), MSPID: msp,
+			Certificate: n.UserCert(peer.Org, user), PrivateKey: n.UserKeyDir(peer.Org, user),
+			Channel: network.ChannelID, Chaincode: chaincode.Name,
+		})
+		require.NoError(t, err)
+		c := client.New(b)
+		t.Cleanup(func() { _ = c.Close() })
+		return c
+	}
+	e := &env{t: t, kind: "fabric", channel: network.ChannelID, admins: map[string]*client.Client{}, suffix: randomSuffix(t)}
+	for _, msp := range []string{dataport, akdb, regioIT} {
+		e.admins[msp] = dial(msp, "Admin")
+	}
+	e.client = dial(dataport, "User1")
+	return e
 }
 
-func (e *env) admin(msp string) *ledger.Identity {
+func randomSuffix(t testing.TB) string {
+	b := make([]byte, 4)
+	_, err := rand.Read(b)
+	require.NoError(t, err)
+	return "-" + hex.EncodeToString(b)
+}
+
+// id makes a record id unique to this environment.
+func (e *env) id(base string) string { return base + e.suffix }
+
+func (e *env) admin(msp string) *client.Client { return e.admins[msp] }
+
+func (e *env) height() uint64 {
 	e.t.Helper()
-	id, err := e.l.Identity(msp, "admin")
+	h, err := e.client.Height(context.Background())
 	require.NoError(e.t, err)
-	return id
+	return h
 }
 
-// submit invokes a chaincode function and returns its JSON answer or the
-// chaincode's *chaincode.Error.
-func (e *env) submit(as *ledger.Identity, fn string, args ...string) (string, error) {
-	bs := make([][]byte, len(args))
-	for i, a := range args {
-		bs[i] = []byte(a)
+// verify checks the embedded ledger's chain (Fabric peers validate their own).
+func (e *env) verify() {
+	e.t.Helper()
+	if e.ledger != nil {
+		require.NoError(e.t, e.ledger.Verify(context.Background()))
 	}
-	c, err := e.l.Submit(context.Background(), as, ledger.Proposal{Chaincode: chaincode.Name, Function: fn, Args: bs})
+}
+
+// submit invokes a chaincode function and returns its JSON answer; a
+// refusal comes back as the client's error, in which errors.As finds the
+// *chaincode.Error.
+func (e *env) submit(as *client.Client, fn string, args ...string) (string, error) {
+	r, err := as.Submit(context.Background(), fn, args...)
 	if err != nil {
-		return "", chaincodeErr(err)
+		return "", err
 	}
-	return string(c.Payload), nil
+	return string(r.Payload), nil
 }
 
 func (e *env) evaluate(fn string, args ...string) (string, error) {
-	bs := make([][]byte, len(args))
-	for i, a := range args {
-		bs[i] = []byte(a)
-	}
-	out, err := e.l.Evaluate(context.Background(), e.client, ledger.Proposal{Chaincode: chaincode.Name, Function: fn, Args: bs})
-	if err != nil {
-		return "", chaincodeErr(err)
-	}
-	return string(out), nil
-}
-
-// chaincodeErr turns a ledger ChaincodeError carrying a registry error into that error.
-func chaincodeErr(err error) error {
-	var ce *ledger.ChaincodeError
-	if errors.As(err, &ce) {
-		if re, ok := chaincode.ParseError(ce.Message); ok {
-			return re
-		}
-	}
-	return err
+	out, err := e.client.Evaluate(context.Background(), fn, args...)
+	return string(out), err
 }
 
 func decode[T any](t testing.TB, raw string) T {
@@ -96,6 +156,13 @@ func decode[T any](t testing.TB, raw string) T {
 	var v T
 	require.NoError(t, json.Unmarshal([]byte(raw), &v), raw)
 	return v
+}
+
+func must(s string, err error) string {
+	if err != nil {
+		panic(err)
+	}
+	return s
 }
 
 // party is a registered party with a signing key.
@@ -115,7 +182,7 @@ func newKey(t testing.TB) *ecdsa.PrivateKey {
 
 var nonces atomic.Uint64
 
-func nonce() string { return fmt.Sprint(nonces.Add(1)) }
+func nonce() string { return fmt.Sprint(uint64(time.Now().UnixNano()) + nonces.Add(1)) }
 
 func (e *env) replay() chaincode.Replay {
 	return chaincode.Replay{Nonce: nonce(), Deadline: chaincode.Uint(time.Now().Add(time.Hour).Unix())}
@@ -173,7 +240,7 @@ func (e *env) addKeyAsMember(msp, id string, key *ecdsa.PrivateKey, from, until 
 	require.NoError(e.t, err, "add key of %s", id)
 }
 
-// requireRefused checks that err is a registry error with the code and field.
+// requireRefused checks that err carries a registry error with the code and field.
 func requireRefused(t testing.TB, err error, code chaincode.Code, field string) {
 	t.Helper()
 	var re *chaincode.Error
@@ -183,16 +250,22 @@ func requireRefused(t testing.TB, err error, code chaincode.Code, field string) 
 	require.NotEmpty(t, re.Rule)
 }
 
-// Reference data for the scenario: real municipalities (../shared/data).
-var (
-	koeln = chaincode.PartyRegistration{
-		ID: "stadt-koeln", Kind: chaincode.KindKommune, Name: "Stadt Köln",
+// The parties of the scenario: real municipalities and Länder (../shared/data).
+func (e *env) koeln() chaincode.PartyRegistration {
+	return chaincode.PartyRegistration{
+		ID: e.id("stadt-koeln"), Kind: chaincode.KindKommune, Name: "Stadt Köln",
 		ARS: "053150000000", AGS: "05315000", LeitwegID: "05315000-1234512345-" + leitwegCheck("053150001234512345"),
-		InHouse: []string{"govdigital"},
+		InHouse: []string{e.id("govdigital")},
 	}
-	govdigital = chaincode.PartyRegistration{ID: "govdigital", Kind: chaincode.KindAnbieter, Name: "govdigital eG"}
-	landMV     = chaincode.PartyRegistration{ID: "land-mv", Kind: chaincode.KindLand, Name: "Land Mecklenburg-Vorpommern", AGS: "13000000"}
-)
+}
+
+func (e *env) govdigital() chaincode.PartyRegistration {
+	return chaincode.PartyRegistration{ID: e.id("govdigital"), Kind: chaincode.KindAnbieter, Name: "govdigital eG"}
+}
+
+func (e *env) landMV() chaincode.PartyRegistration {
+	return chaincode.PartyRegistration{ID: e.id("land-mv"), Kind: chaincode.KindLand, Name: "Land Mecklenburg-Vorpommern", AGS: "13000000"}
+}
 
 func leitwegCheck(digits string) string {
 	return fmt.Sprintf("%02d", 98-mod97(digits+"00"))

@@ -3,15 +3,14 @@ package chaincode_test
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/efa-marktplatz/registry/chaincode"
-	"github.com/efa-marktplatz/registry/ledger"
+	"github.com/efa-marktplatz/registry/client"
 	"github.com/stretchr/testify/require"
 )
-
-const regioIT = "RegioITMSP"
 
 // scenario holds the parties and records of the standard workflow.
 type scenario struct {
@@ -23,7 +22,7 @@ type scenario struct {
 
 func bauantrag(e *env, version uint64) *chaincode.SubmitOfferingMessage {
 	return &chaincode.SubmitOfferingMessage{OfferingContent: chaincode.OfferingContent{
-		Offering: "digitaler-bauantrag", Version: chaincode.Uint(version), Supplier: "land-mv", Anbieter: "govdigital",
+		Offering: e.id("digitaler-bauantrag"), Version: chaincode.Uint(version), Supplier: e.id("land-mv"), Anbieter: e.id("govdigital"),
 		Kind: chaincode.KindOZGService, Title: "Digitaler Bauantrag",
 		Description: "Baugenehmigungsverfahren online (EfA, Federführung Mecklenburg-Vorpommern)",
 		Themenfeld:  "Bauen & Wohnen", LeiKaKeys: []string{"99999999000000"}, OZGIDs: []string{},
@@ -35,7 +34,7 @@ func bauantrag(e *env, version uint64) *chaincode.SubmitOfferingMessage {
 
 func samplePriceModel(e *env, version uint64, predecessor string) *chaincode.PublishPriceModelMessage {
 	return &chaincode.PublishPriceModelMessage{PriceModelContent: chaincode.PriceModelContent{
-		Offering: "digitaler-bauantrag", Version: chaincode.Uint(version), PredecessorHash: predecessor,
+		Offering: e.id("digitaler-bauantrag"), Version: chaincode.Uint(version), PredecessorHash: predecessor,
 		ValidFrom: "2027-01-01", DistributionKey: chaincode.KeyCombination,
 		WeightInhabitants: 5000, WeightKoenigsteiner: 5000,
 		AnnualFee: 4_250_000, ProRataFee: 354_167, ConnectionFee: 500_000,
@@ -45,12 +44,11 @@ func samplePriceModel(e *env, version uint64, predecessor string) *chaincode.Pub
 
 // newScenario registers the parties, submits and accepts the offering and
 // publishes a price model.
-func newScenario(t testing.TB) *scenario {
-	e := newEnv(t)
+func newScenario(t testing.TB, e *env) *scenario {
 	s := &scenario{env: e}
-	s.anbieter = e.register(akdb, govdigital)
-	s.supplier = e.register(dataport, landMV)
-	s.customer = e.register(regioIT, koeln)
+	s.anbieter = e.register(akdb, e.govdigital())
+	s.supplier = e.register(dataport, e.landMV())
+	s.customer = e.register(regioIT, e.koeln())
 
 	out := e.mustAct("SubmitOffering", bauantrag(e, 1), s.supplier.key)
 	o := decode[chaincode.Offering](t, out)
@@ -67,6 +65,10 @@ func newScenario(t testing.TB) *scenario {
 
 func (s *scenario) interest(id, parent string) chaincode.Agreement {
 	s.t.Helper()
+	id = s.withSuffix(id)
+	if parent != "" {
+		parent = s.withSuffix(parent)
+	}
 	out := s.mustAct("ExpressInterest", &chaincode.ExpressInterestMessage{
 		Agreement: id, Offering: s.offering.Offering, Customer: s.customer.id, ParentAgreement: parent, Replay: s.replay()}, s.customer.key)
 	return decode[chaincode.Agreement](s.t, out)
@@ -74,6 +76,7 @@ func (s *scenario) interest(id, parent string) chaincode.Agreement {
 
 func (s *scenario) fees(id string, version uint64, annual uint64) chaincode.Agreement {
 	s.t.Helper()
+	id = s.withSuffix(id)
 	out := s.mustAct("EnterFees", &chaincode.EnterFeesMessage{
 		Agreement: id, FeeVersion: chaincode.Uint(version), PriceModelHash: s.priceModel.Hash,
 		AnnualFee: chaincode.Uint(annual), ProRataFee: 100_000, ConnectionFee: 50_000,
@@ -94,17 +97,27 @@ func (s *scenario) order(a chaincode.Agreement) chaincode.Agreement {
 	return decode[chaincode.Agreement](s.t, out)
 }
 
+// withSuffix makes an agreement id unique unless it is already.
+func (s *scenario) withSuffix(id string) string {
+	if len(id) > len(s.suffix) && id[len(id)-len(s.suffix):] == s.suffix {
+		return id
+	}
+	return s.id(id)
+}
+
 // conclude runs an agreement from interest to the order.
 func (s *scenario) conclude(id, parent string) chaincode.Agreement {
-	s.interest(id, parent)
-	a := s.fees(id, 1, 1_000_000)
+	a := s.interest(id, parent)
+	a = s.fees(a.ID, 1, 1_000_000)
 	s.approve(a, s.customer)
 	s.approve(a, s.anbieter)
 	return s.order(a)
 }
 
-func TestWorkflowEndToEnd(t *testing.T) {
-	s := newScenario(t)
+func TestWorkflowEndToEnd(t *testing.T) { onEachLedger(t, testWorkflowEndToEnd) }
+
+func testWorkflowEndToEnd(t *testing.T, e *env) {
+	s := newScenario(t, e)
 
 	a := s.interest("koeln-bauantrag", "")
 	require.Equal(t, chaincode.AgreementInterest, a.Status)
@@ -166,24 +179,20 @@ func TestWorkflowEndToEnd(t *testing.T) {
 	require.Equal(t, chaincode.AgreementTerminated, decode[chaincode.Agreement](t, string(hist[0].Value)).Status)
 	require.Equal(t, chaincode.AgreementInterest, decode[chaincode.Agreement](t, string(hist[8].Value)).Status)
 
-	require.NoError(t, s.l.Verify(context.Background()))
+	e.verify()
 }
 
-func must(s string, err error) string {
-	if err != nil {
-		panic(err)
-	}
-	return s
-}
+func TestEveryStateChangeEmitsAnEvent(t *testing.T) { onEachLedger(t, testEveryStateChangeEmitsAnEvent) }
 
-func TestEveryStateChangeEmitsAnEvent(t *testing.T) {
-	s := newScenario(t)
-	s.conclude("a1", "")
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+func testEveryStateChangeEmitsAnEvent(t *testing.T, e *env) {
+	start := e.height()
+	s := newScenario(t, e)
+	a := s.conclude("a1", "")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	var acts []string
 	var last chaincode.Event
-	for ev, err := range s.l.ChaincodeEvents(ctx, chaincode.Name, ledger.Checkpoint{}) {
+	for ev, err := range e.client.ChaincodeEvents(ctx, client.Position{BlockNumber: start}) {
 		require.NoError(t, err)
 		require.NoError(t, json.Unmarshal(ev.Payload, &last))
 		require.Equal(t, ev.Name, last.Act)
@@ -199,13 +208,17 @@ func TestEveryStateChangeEmitsAnEvent(t *testing.T) {
 		"InterestExpressed", "FeesEntered", "FeesApproved", "FeesApproved", "OrderPlaced",
 	}, acts)
 	require.Equal(t, "agreement", last.Record)
-	require.Equal(t, "a1", last.ID)
+	require.Equal(t, a.ID, last.ID)
 	require.Equal(t, chaincode.AgreementConcluded, last.Status)
 	require.Regexp(t, `^0x[0-9a-f]{64}$`, last.RecordHash)
 }
 
 func TestOfferingVersionsAndPriceModels(t *testing.T) {
-	s := newScenario(t)
+	onEachLedger(t, testOfferingVersionsAndPriceModels)
+}
+
+func testOfferingVersionsAndPriceModels(t *testing.T, e *env) {
+	s := newScenario(t, e)
 	// A new version of the offering: submitted, then accepted; version 1 stays readable.
 	v2 := bauantrag(s.env, 2)
 	v2.Title = "Digitaler Bauantrag 2.0"
@@ -230,16 +243,30 @@ func TestOfferingVersionsAndPriceModels(t *testing.T) {
 	o = decode[chaincode.Offering](t, s.mustAct("WithdrawOffering", &chaincode.WithdrawOfferingMessage{
 		Offering: o.Offering, Party: s.supplier.id, Reason: "ersetzt", Replay: s.replay()}, s.supplier.key))
 	require.Equal(t, chaincode.OfferingWithdrawn, o.Status)
-	_, err := s.act("ExpressInterest", &chaincode.ExpressInterestMessage{Agreement: "late", Offering: o.Offering,
+	_, err := s.act("ExpressInterest", &chaincode.ExpressInterestMessage{Agreement: e.id("late"), Offering: o.Offering,
 		Customer: s.customer.id, Replay: s.replay()}, s.customer.key)
 	requireRefused(t, err, chaincode.CodeConflict, "message.offering")
 }
 
-func TestListings(t *testing.T) {
-	s := newScenario(t)
+func TestListings(t *testing.T) { onEachLedger(t, testListings) }
+
+// ours keeps the records of this environment: on a shared network other
+// tests' records are listed too.
+func ours[T any](e *env, items []T, id func(T) string) []string {
+	var out []string
+	for _, it := range items {
+		if i := id(it); strings.HasSuffix(i, e.suffix) {
+			out = append(out, strings.TrimSuffix(i, e.suffix))
+		}
+	}
+	return out
+}
+
+func testListings(t *testing.T, e *env) {
+	s := newScenario(t, e)
 	// A second offering of another kind and Themenfeld.
 	m := bauantrag(s.env, 1)
-	m.Offering, m.Title, m.Kind, m.Themenfeld, m.LeiKaKeys = "e-akte", "E-Akte als Dienst", chaincode.KindCloudService, "", []string{}
+	m.Offering, m.Title, m.Kind, m.Themenfeld, m.LeiKaKeys = e.id("e-akte"), "E-Akte als Dienst", chaincode.KindCloudService, "", []string{}
 	s.mustAct("SubmitOffering", m, s.supplier.key)
 	for i := range 5 {
 		s.conclude("a"+string(rune('0'+i)), "")
@@ -247,37 +274,36 @@ func TestListings(t *testing.T) {
 	s.interest("pending", "")
 
 	type pageT = chaincode.Page[chaincode.Offering]
-	byTheme := decode[pageT](t, must(s.evaluate("ListOfferings", "themenfeld", "Bauen & Wohnen", "10", "")))
-	require.Len(t, byTheme.Items, 1)
-	require.Equal(t, "digitaler-bauantrag", byTheme.Items[0].Offering)
-	bySupplier := decode[pageT](t, must(s.evaluate("ListOfferings", "supplier", "land-mv", "10", "")))
+	offeringID := func(o chaincode.Offering) string { return o.Offering }
+	byTheme := decode[pageT](t, must(s.evaluate("ListOfferings", "themenfeld", "Bauen & Wohnen", "1000", "")))
+	require.Equal(t, []string{"digitaler-bauantrag"}, ours(e, byTheme.Items, offeringID))
+	bySupplier := decode[pageT](t, must(s.evaluate("ListOfferings", "supplier", e.id("land-mv"), "10", "")))
 	require.Len(t, bySupplier.Items, 2)
-	byStatus := decode[pageT](t, must(s.evaluate("ListOfferings", "status", chaincode.OfferingSubmitted, "10", "")))
-	require.Equal(t, "e-akte", byStatus.Items[0].Offering)
-	byLeika := decode[pageT](t, must(s.evaluate("ListOfferings", "leika", "99999999000000", "10", "")))
-	require.Len(t, byLeika.Items, 1)
-	all := decode[pageT](t, must(s.evaluate("ListOfferings", "", "", "10", "")))
-	require.Len(t, all.Items, 2)
+	byStatus := decode[pageT](t, must(s.evaluate("ListOfferings", "status", chaincode.OfferingSubmitted, "1000", "")))
+	require.Equal(t, []string{"e-akte"}, ours(e, byStatus.Items, offeringID))
+	byLeika := decode[pageT](t, must(s.evaluate("ListOfferings", "leika", "99999999000000", "1000", "")))
+	require.Equal(t, []string{"digitaler-bauantrag"}, ours(e, byLeika.Items, offeringID))
+	all := decode[pageT](t, must(s.evaluate("ListOfferings", "", "", "1000", "")))
+	require.ElementsMatch(t, []string{"digitaler-bauantrag", "e-akte"}, ours(e, all.Items, offeringID))
 
 	type agPage = chaincode.Page[chaincode.Agreement]
+	agreementID := func(a chaincode.Agreement) string { return a.ID }
 	var seen []string
 	bookmark := ""
 	for {
-		p := decode[agPage](t, must(s.evaluate("ListAgreements", "customer", "stadt-koeln", "2", bookmark)))
-		for _, a := range p.Items {
-			seen = append(seen, a.ID)
-		}
+		p := decode[agPage](t, must(s.evaluate("ListAgreements", "customer", s.customer.id, "2", bookmark)))
+		seen = append(seen, ours(e, p.Items, agreementID)...)
 		if p.Bookmark == "" {
 			break
 		}
 		bookmark = p.Bookmark
 	}
 	require.Equal(t, []string{"a0", "a1", "a2", "a3", "a4", "pending"}, seen)
-	concluded := decode[agPage](t, must(s.evaluate("ListAgreements", "status", chaincode.AgreementConcluded, "100", "")))
-	require.Len(t, concluded.Items, 5)
-	interest := decode[agPage](t, must(s.evaluate("ListAgreements", "status", chaincode.AgreementInterest, "100", "")))
-	require.Len(t, interest.Items, 1, "status indexes follow every transition")
-	byAnbieter := decode[agPage](t, must(s.evaluate("ListAgreements", "anbieter", "govdigital", "100", "")))
+	concluded := decode[agPage](t, must(s.evaluate("ListAgreements", "status", chaincode.AgreementConcluded, "1000", "")))
+	require.Len(t, ours(e, concluded.Items, agreementID), 5)
+	interest := decode[agPage](t, must(s.evaluate("ListAgreements", "status", chaincode.AgreementInterest, "1000", "")))
+	require.Equal(t, []string{"pending"}, ours(e, interest.Items, agreementID), "status indexes follow every transition")
+	byAnbieter := decode[agPage](t, must(s.evaluate("ListAgreements", "anbieter", s.anbieter.id, "100", "")))
 	require.Len(t, byAnbieter.Items, 6)
 
 	_, err := s.evaluate("ListAgreements", "colour", "red", "10", "")
