@@ -1,8 +1,8 @@
 package chaincode_test
 
 import (
-	"fmt"
 	"crypto/ecdsa"
+	"fmt"
 	"testing"
 	"time"
 

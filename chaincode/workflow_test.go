@@ -182,7 +182,9 @@ func testWorkflowEndToEnd(t *testing.T, e *env) {
 	e.verify()
 }
 
-func TestEveryStateChangeEmitsAnEvent(t *testing.T) { onEachLedger(t, testEveryStateChangeEmitsAnEvent) }
+func TestEveryStateChangeEmitsAnEvent(t *testing.T) {
+	onEachLedger(t, testEveryStateChangeEmitsAnEvent)
+}
 
 func testEveryStateChangeEmitsAnEvent(t *testing.T, e *env) {
 	start := e.height()
