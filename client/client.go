@@ -17,7 +17,8 @@
 //     first;
 //   - *CommitStatusError: the outcome could not be learned (it may have
 //     committed: look it up by transaction id);
-//   - ErrUnavailable (wrapped): the ledger cannot be reached at all.
+//   - ErrUnavailable (wrapped): the ledger cannot be reached, or
+//     ErrNoEndorsers: not enough of it to endorse (a peer a policy needs is down).
 package client
 
 import (
@@ -76,6 +77,11 @@ func (e *Event) After() Position { return Position{BlockNumber: e.BlockNumber, T
 
 // ErrUnavailable means the ledger could not be reached.
 var ErrUnavailable = errors.New("client: ledger unavailable")
+
+// ErrNoEndorsers means the peers that are reachable cannot satisfy the
+// endorsement policy (e.g. the peer of an org a key-level policy names is
+// down). It is a kind of ErrUnavailable: retry when the peer is back.
+var ErrNoEndorsers = fmt.Errorf("%w: no reachable set of peers satisfies the endorsement policy", ErrUnavailable)
 
 // EndorseError is a proposal refused before ordering.
 type EndorseError struct {

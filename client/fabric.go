@@ -8,6 +8,7 @@ import (
 	"iter"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/efa-marktplatz/registry/chaincode"
@@ -128,17 +129,48 @@ func DialFabric(cfg FabricConfig) (*Fabric, error) {
 	return &Fabric{conn: conn, gw: gw, network: network, contract: network.GetContract(cfg.Chaincode), cfg: cfg}, nil
 }
 
-// unavailable wraps gRPC failures to reach the peer as ErrUnavailable.
+// unavailable wraps gRPC failures to reach the peer as ErrUnavailable, and
+// the gateway's report that the reachable peers cannot satisfy an
+// endorsement policy as ErrNoEndorsers.
 func unavailable(err error) error {
-	if s, ok := status.FromError(err); ok && (s.Code() == codes.Unavailable || s.Code() == codes.DeadlineExceeded) {
+	s, ok := status.FromError(err)
+	switch {
+	case !ok:
+		return err
+	case s.Code() == codes.Unavailable || s.Code() == codes.DeadlineExceeded:
 		return fmt.Errorf("%w: %w", ErrUnavailable, err)
+	case s.Code() == codes.FailedPrecondition && strings.Contains(s.Message(), "no combination of peers"):
+		return fmt.Errorf("%w: %w", ErrNoEndorsers, err)
+	case s.Code() == codes.Aborted:
+		// The gateway tried endorsers it still believed up: an unreachable
+		// one shows in the details.
+		var te *client.TransactionError
+		if errors.As(err, &te) {
+			for _, d := range te.Details() {
+				if strings.Contains(d.GetMessage(), "code = Unavailable") {
+					return fmt.Errorf("%w: %w", ErrNoEndorsers, err)
+				}
+			}
+		}
 	}
 	return err
 }
 
 // Submit implements Backend: endorse, submit, and wait for the commit status.
 func (f *Fabric) Submit(ctx context.Context, function string, args ...string) (*Result, error) {
-	proposal, err := f.contract.NewProposal(function, client.WithArguments(args...))
+	return f.SubmitEndorsedBy(ctx, nil, function, args...)
+}
+
+// SubmitEndorsedBy submits a transaction endorsed only by peers of the given
+// member orgs (all the policies need when orgs is empty), as an operator does
+// to route around an org, and as tests do to show that the peers enforce
+// key-level endorsement policies at validation.
+func (f *Fabric) SubmitEndorsedBy(ctx context.Context, orgs []string, function string, args ...string) (*Result, error) {
+	opts := []client.ProposalOption{client.WithArguments(args...)}
+	if len(orgs) > 0 {
+		opts = append(opts, client.WithEndorsingOrganizations(orgs...))
+	}
+	proposal, err := f.contract.NewProposal(function, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("client: proposal %s: %w", function, err)
 	}

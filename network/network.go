@@ -16,6 +16,7 @@ package network
 import (
 	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"time"
 )
@@ -82,10 +83,30 @@ func (c *Config) defaults() {
 		c.Logger = slog.Default()
 	}
 	if c.ToolsDir == "" {
-		c.ToolsDir = filepath.Join("network", "tools")
+		c.ToolsDir = findTools()
 	}
 	if c.BinDir == "" {
 		c.BinDir = filepath.Join(filepath.Dir(c.ToolsDir), ".cache", "bin")
+	}
+}
+
+// findTools finds network/tools in the working directory or a parent (tests
+// run in their package's directory).
+func findTools() string {
+	dir, err := os.Getwd()
+	if err != nil {
+		return filepath.Join("network", "tools")
+	}
+	for {
+		candidate := filepath.Join(dir, "network", "tools")
+		if _, err := os.Stat(filepath.Join(candidate, "go.mod")); err == nil {
+			return candidate
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return filepath.Join("network", "tools")
+		}
+		dir = parent
 	}
 }
 

@@ -1,0 +1,181 @@
+//go:build fabric
+
+// Tests that only the real Fabric network can answer: peers enforcing
+// key-level endorsement policies, and faults of orderers and peers. They run
+// with the build tag fabric and -fabric DIR (make test brings a network up
+// for them).
+
+package chaincode_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/efa-marktplatz/registry/chaincode"
+	"github.com/efa-marktplatz/registry/client"
+	"github.com/efa-marktplatz/registry/network"
+	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
+	"github.com/stretchr/testify/require"
+)
+
+func testNetwork(t *testing.T) *network.Network {
+	t.Helper()
+	require.NotEmpty(t, *fabricDir, "the fabric tests need -fabric DIR: the directory of a running network")
+	n, err := network.New(network.Config{Dir: *fabricDir, BasePort: *fabricPort})
+	require.NoError(t, err)
+	for _, s := range n.Status() {
+		require.NotZero(t, s.PID, "%s is not running", s.Name)
+	}
+	return n
+}
+
+// dialAs connects to an org's peer as one of its users, for a chaincode.
+func dialAs(t *testing.T, n *network.Network, msp, user, chaincodeName string) *client.Fabric {
+	t.Helper()
+	p, ok := n.Peer(msp)
+	require.True(t, ok)
+	b, err := client.DialFabric(client.FabricConfig{
+		Endpoint: p.Address(), TLSRootCert: n.TLSCACert(p.Org), MSPID: msp,
+		Certificate: n.UserCert(p.Org, user), PrivateKey: n.UserKeyDir(p.Org, user),
+		Channel: network.ChannelID, Chaincode: chaincodeName,
+	})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = b.Close() })
+	return b
+}
+
+// The agreement key's state-based policy needs the peers of the customer's
+// and the Anbieter's member orgs (RegioIT and AKDB). Endorsed by Dataport and
+// RegioIT only — enough for the chaincode's MAJORITY policy — a change of the
+// agreement is rejected by the peers at validation.
+func TestPeersEnforceKeyLevelEndorsement(t *testing.T) {
+	n := testNetwork(t)
+	e := newFabricEnv(t)
+	s := newScenario(t, e)
+	a := s.interest("sbe", "")
+	require.Equal(t, []string{akdb, regioIT}, a.EndorsingMembers)
+
+	m := &chaincode.EnterFeesMessage{Agreement: a.ID, FeeVersion: 1, PriceModelHash: s.priceModel.Hash, AnnualFee: 1, Replay: e.replay()}
+	b := dialAs(t, n, dataport, "User1", chaincode.Name)
+	_, err := b.SubmitEndorsedBy(context.Background(), []string{dataport, regioIT}, "EnterFees", jsonOf(t, m), e.sign(m, s.supplier.key))
+	var ce *client.CommitError
+	require.ErrorAs(t, err, &ce)
+	require.Equal(t, peer.TxValidationCode_ENDORSEMENT_POLICY_FAILURE, ce.ValidationCode)
+	got := decode[chaincode.Agreement](t, must(e.evaluate("GetAgreement", a.ID)))
+	require.Equal(t, chaincode.AgreementInterest, got.Status, "the rejected change wrote nothing")
+
+	// With the orgs the policy names, the same act commits.
+	m.Replay = e.replay()
+	_, err = b.SubmitEndorsedBy(context.Background(), []string{akdb, regioIT}, "EnterFees", jsonOf(t, m), e.sign(m, s.supplier.key))
+	require.NoError(t, err)
+}
+
+// Stop one of the three Raft orderers (SIGKILL) during a stream of submits:
+// commits continue, and every acknowledged transaction is on the ledger.
+func TestOrdererCrashDuringSubmits(t *testing.T) {
+	n := testNetwork(t)
+	kv := client.New(dialAs(t, n, dataport, "User1", network.KVChaincode))
+	victim := n.Orderers()[0]
+	t.Cleanup(func() {
+		require.NoError(t, n.StartNode(context.Background(), victim), "restart %s", victim.Name)
+	})
+
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	var (
+		mu          sync.Mutex
+		acked       = map[string]string{} // key → value
+		failures    []error
+		killed      atomic.Bool
+		afterKill   atomic.Int64
+		stopSending = make(chan struct{})
+		wg          sync.WaitGroup
+	)
+	run := fmt.Sprint(time.Now().UnixNano())
+	for w := range 8 {
+		wg.Go(func() {
+			for i := 0; ; i++ {
+				select {
+				case <-stopSending:
+					return
+				default:
+				}
+				key, value := fmt.Sprintf("crash-%s-%d-%d", run, w, i), fmt.Sprint(i)
+				if _, err := kv.Submit(ctx, "Put", key, value); err != nil {
+					mu.Lock()
+					failures = append(failures, err)
+					mu.Unlock()
+					continue
+				}
+				mu.Lock()
+				acked[key] = value
+				mu.Unlock()
+				if killed.Load() {
+					afterKill.Add(1)
+				}
+			}
+		})
+	}
+	time.Sleep(2 * time.Second)
+	require.NoError(t, n.Kill(victim))
+	killed.Store(true)
+	time.Sleep(5 * time.Second)
+	close(stopSending)
+	wg.Wait()
+
+	t.Logf("%d transactions acknowledged, %d after %s was killed; %d submits failed during the fail-over", len(acked), afterKill.Load(), victim.Name, len(failures))
+	require.Positive(t, afterKill.Load(), "commits continue with two of three orderers")
+	for _, err := range failures {
+		var se *client.SubmitError
+		var cse *client.CommitStatusError
+		require.True(t, errors.As(err, &se) || errors.As(err, &cse) || errors.Is(err, client.ErrUnavailable), "a failed submit reports a typed error: %v", err)
+	}
+	for key, value := range acked {
+		got, err := kv.Evaluate(ctx, "Get", key)
+		require.NoError(t, err)
+		require.Equal(t, value, string(got), "acknowledged write of %s", key)
+	}
+}
+
+// Stop one peer (AKDB's): a transaction the chaincode's MAJORITY policy
+// covers still commits through the other two; a change of an agreement whose
+// key-level policy names AKDB cannot be endorsed, and the client says so.
+func TestPeerDown(t *testing.T) {
+	n := testNetwork(t)
+	e := newFabricEnv(t)
+	s := newScenario(t, e)
+	a := s.interest("peer-down", "")
+
+	victim, ok := n.Peer(akdb)
+	require.True(t, ok)
+	require.NoError(t, n.Stop(victim, 10*time.Second))
+	t.Cleanup(func() {
+		require.NoError(t, n.StartNode(context.Background(), victim), "restart %s", victim.Name)
+		// Wait until the restarted peer endorses again, for the tests after this one.
+		kv := client.New(dialAs(t, n, akdb, "User1", network.KVChaincode))
+		require.Eventually(t, func() bool {
+			_, err := kv.Evaluate(context.Background(), "Get", "ready")
+			return err == nil
+		}, time.Minute, 200*time.Millisecond)
+	})
+
+	kv := client.New(dialAs(t, n, dataport, "User1", network.KVChaincode))
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	_, err := kv.Submit(ctx, "Put", "peer-down"+e.suffix, "v")
+	require.NoError(t, err, "MAJORITY (2 of 3) is reachable without AKDB")
+
+	m := &chaincode.EnterFeesMessage{Agreement: a.ID, FeeVersion: 1, PriceModelHash: s.priceModel.Hash, AnnualFee: 1, Replay: e.replay()}
+	_, err = e.submit(e.client, "EnterFees", jsonOf(t, m), e.sign(m, s.supplier.key))
+	var ee *client.EndorseError
+	require.ErrorAs(t, err, &ee, "the agreement's key-level policy needs AKDB's peer")
+	require.Nil(t, ee.Registry, "not a chaincode refusal")
+	require.ErrorIs(t, err, client.ErrNoEndorsers)
+	require.ErrorIs(t, err, client.ErrUnavailable)
+	t.Logf("reported: %v", err)
+}
