@@ -20,6 +20,7 @@ import (
 	"github.com/efa-marktplatz/registry/client"
 	"github.com/efa-marktplatz/registry/network"
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
@@ -83,6 +84,7 @@ func TestOrdererCrashDuringSubmits(t *testing.T) {
 	victim := n.Orderers()[0]
 	t.Cleanup(func() {
 		require.NoError(t, n.StartNode(context.Background(), victim), "restart %s", victim.Name)
+		waitEndorsers(t, n)
 	})
 
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -106,7 +108,13 @@ func TestOrdererCrashDuringSubmits(t *testing.T) {
 				default:
 				}
 				key, value := fmt.Sprintf("crash-%s-%d-%d", run, w, i), fmt.Sprint(i)
-				if _, err := kv.Submit(ctx, "Put", key, value); err != nil {
+				// A transaction the killed orderer took but never replicated
+				// never commits: its status stays unknown, and it is not
+				// acknowledged.
+				sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+				_, err := kv.Submit(sctx, "Put", key, value)
+				cancel()
+				if err != nil {
 					mu.Lock()
 					failures = append(failures, err)
 					mu.Unlock()
@@ -135,8 +143,10 @@ func TestOrdererCrashDuringSubmits(t *testing.T) {
 		var cse *client.CommitStatusError
 		require.True(t, errors.As(err, &se) || errors.As(err, &cse) || errors.Is(err, client.ErrUnavailable), "a failed submit reports a typed error: %v", err)
 	}
+	verify, cancelVerify := context.WithTimeout(context.Background(), time.Minute)
+	defer cancelVerify()
 	for key, value := range acked {
-		got, err := kv.Evaluate(ctx, "Get", key)
+		got, err := kv.Evaluate(verify, "Get", key)
 		require.NoError(t, err)
 		require.Equal(t, value, string(got), "acknowledged write of %s", key)
 	}
@@ -156,12 +166,7 @@ func TestPeerDown(t *testing.T) {
 	require.NoError(t, n.Stop(victim, 10*time.Second))
 	t.Cleanup(func() {
 		require.NoError(t, n.StartNode(context.Background(), victim), "restart %s", victim.Name)
-		// Wait until the restarted peer endorses again, for the tests after this one.
-		kv := client.New(dialAs(t, n, akdb, "User1", network.KVChaincode))
-		require.Eventually(t, func() bool {
-			_, err := kv.Evaluate(context.Background(), "Get", "ready")
-			return err == nil
-		}, time.Minute, 200*time.Millisecond)
+		waitEndorsers(t, n)
 	})
 
 	kv := client.New(dialAs(t, n, dataport, "User1", network.KVChaincode))
@@ -178,4 +183,23 @@ func TestPeerDown(t *testing.T) {
 	require.ErrorIs(t, err, client.ErrNoEndorsers)
 	require.ErrorIs(t, err, client.ErrUnavailable)
 	t.Logf("reported: %v", err)
+}
+
+// waitEndorsers waits until every member's gateway can again collect an
+// endorsement from every peer (gossip has seen a restarted peer come back),
+// so that the tests after a fault start on a whole network.
+func waitEndorsers(t *testing.T, n *network.Network) {
+	t.Helper()
+	all := []string{dataport, akdb, regioIT}
+	for _, msp := range all {
+		kv := dialAs(t, n, msp, "User1", network.KVChaincode)
+		var last error
+		ok := assert.Eventually(t, func() bool {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			_, last = kv.SubmitEndorsedBy(ctx, all, "Put", "endorsers-back", msp)
+			return last == nil
+		}, 2*time.Minute, 500*time.Millisecond)
+		require.True(t, ok, "the gateway of %s cannot reach every peer again: %v", msp, last)
+	}
 }

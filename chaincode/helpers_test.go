@@ -94,6 +94,7 @@ func newFabricEnv(t testing.TB) *env {
 			Endpoint: peer.Address(), TLSRootCert: n.TLSCACert(peer.Org), MSPID: msp,
 			Certificate: n.UserCert(peer.Org, user), PrivateKey: n.UserKeyDir(peer.Org, user),
 			Channel: network.ChannelID, Chaincode: chaincode.Name,
+			AwaitPeers: []string{dataport, akdb, regioIT},
 		})
 		require.NoError(t, err)
 		c := client.New(b)

@@ -27,6 +27,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"strings"
 	"time"
 
 	"github.com/efa-marktplatz/registry/chaincode"
@@ -141,12 +142,19 @@ func (e *CommitStatusError) Error() string {
 
 func (e *CommitStatusError) Unwrap() error { return e.Err }
 
-// retryable reports whether a transaction lost a race with a concurrent one
-// and a fresh proposal may succeed.
+// retryable reports whether a transaction lost a race and a fresh proposal
+// may succeed: an MVCC or phantom-read conflict with a concurrent
+// transaction, or endorsers that simulated on different ledger heights (a
+// peer that has not yet committed the latest block answers differently:
+// "ProposalResponsePayloads do not match"). Chaincode refusals never are.
 func retryable(err error) bool {
 	var ce *CommitError
-	return errors.As(err, &ce) && (ce.ValidationCode == peer.TxValidationCode_MVCC_READ_CONFLICT ||
-		ce.ValidationCode == peer.TxValidationCode_PHANTOM_READ_CONFLICT)
+	if errors.As(err, &ce) {
+		return ce.ValidationCode == peer.TxValidationCode_MVCC_READ_CONFLICT ||
+			ce.ValidationCode == peer.TxValidationCode_PHANTOM_READ_CONFLICT
+	}
+	var ee *EndorseError
+	return errors.As(err, &ee) && ee.Registry == nil && strings.Contains(ee.Err.Error(), "ProposalResponsePayloads do not match")
 }
 
 // Client is the typed registry client over a backend.
@@ -183,8 +191,8 @@ func (c *Client) Backend() Backend { return c.b }
 // Close closes the backend.
 func (c *Client) Close() error { return c.b.Close() }
 
-// Submit submits a transaction, proposing it afresh while it loses MVCC or
-// phantom-read races (with a short, growing pause), up to the attempt limit.
+// Submit submits a transaction, proposing it afresh while it loses a race
+// (see retryable), with a short, growing pause, up to the attempt limit.
 func (c *Client) Submit(ctx context.Context, function string, args ...string) (*Result, error) {
 	var err error
 	for attempt := 1; ; attempt++ {

@@ -32,6 +32,13 @@ type FabricConfig struct {
 	PrivateKey    string // PEM file of its key, or a directory holding exactly one
 	Channel       string
 	Chaincode     string
+	// AwaitPeers names member orgs whose peers must have committed a
+	// transaction's block before Submit returns (for at most AwaitTimeout,
+	// default 3s). The gateway reports a commit as soon as its own peer has
+	// it; a next transaction endorsed by a peer still a block behind would
+	// read stale state. Waiting gives read-your-writes across the network.
+	AwaitPeers   []string
+	AwaitTimeout time.Duration
 	// Timeouts of the gateway calls (defaults: evaluate 10s, endorse 30s,
 	// submit 10s, commit status 1m).
 	EvaluateTimeout, EndorseTimeout, SubmitTimeout, CommitStatusTimeout time.Duration
@@ -70,6 +77,7 @@ func DialFabric(cfg FabricConfig) (*Fabric, error) {
 	defaults := map[*time.Duration]time.Duration{
 		&cfg.EvaluateTimeout: 10 * time.Second, &cfg.EndorseTimeout: 30 * time.Second,
 		&cfg.SubmitTimeout: 10 * time.Second, &cfg.CommitStatusTimeout: time.Minute,
+		&cfg.AwaitTimeout: 3 * time.Second,
 	}
 	for p, d := range defaults {
 		if *p == 0 {
@@ -193,7 +201,50 @@ func (f *Fabric) SubmitEndorsedBy(ctx context.Context, orgs []string, function s
 	if !st.Successful {
 		return nil, &CommitError{TxID: txID, BlockNumber: st.BlockNumber, ValidationCode: st.Code}
 	}
+	f.awaitPeers(ctx, st.BlockNumber+1)
 	return &Result{TxID: txID, BlockNumber: st.BlockNumber, Payload: tx.Result()}, nil
+}
+
+// awaitPeers waits, for at most AwaitTimeout, until the peers of the
+// AwaitPeers orgs have reached a height. A peer that does not get there in
+// time (it is down, say) is not waited for further: the transaction is
+// committed either way.
+func (f *Fabric) awaitPeers(ctx context.Context, height uint64) {
+	if len(f.cfg.AwaitPeers) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, f.cfg.AwaitTimeout)
+	defer cancel()
+	for _, org := range f.cfg.AwaitPeers {
+		for {
+			h, err := f.heightAt(ctx, org)
+			if err == nil && h >= height {
+				break
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(10 * time.Millisecond):
+			}
+		}
+	}
+}
+
+// heightAt asks a peer of one org (or of any, for "") for the channel height.
+func (f *Fabric) heightAt(ctx context.Context, org string) (uint64, error) {
+	opts := []client.ProposalOption{client.WithArguments(f.cfg.Channel)}
+	if org != "" {
+		opts = append(opts, client.WithEndorsingOrganizations(org))
+	}
+	raw, err := f.network.GetContract("qscc").EvaluateWithContext(ctx, "GetChainInfo", opts...)
+	if err != nil {
+		return 0, unavailable(err)
+	}
+	var info common.BlockchainInfo
+	if err := proto.Unmarshal(raw, &info); err != nil {
+		return 0, fmt.Errorf("client: chain info: %w", err)
+	}
+	return info.GetHeight(), nil
 }
 
 // Evaluate implements Backend.
@@ -241,18 +292,8 @@ func (f *Fabric) ChaincodeEvents(ctx context.Context, from Position) iter.Seq2[*
 	}
 }
 
-// Height implements Backend, asking the peer's qscc system chaincode.
-func (f *Fabric) Height(ctx context.Context) (uint64, error) {
-	raw, err := f.network.GetContract("qscc").EvaluateWithContext(ctx, "GetChainInfo", client.WithArguments(f.cfg.Channel))
-	if err != nil {
-		return 0, unavailable(err)
-	}
-	var info common.BlockchainInfo
-	if err := proto.Unmarshal(raw, &info); err != nil {
-		return 0, fmt.Errorf("client: chain info: %w", err)
-	}
-	return info.GetHeight(), nil
-}
+// Height implements Backend, asking a peer's qscc system chaincode.
+func (f *Fabric) Height(ctx context.Context) (uint64, error) { return f.heightAt(ctx, "") }
 
 // Close implements Backend.
 func (f *Fabric) Close() error {
