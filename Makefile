@@ -1,4 +1,5 @@
 # EfA contract registry — build, test and measure.
+SHELL       := /bin/bash
 GO          ?= go
 BIN         := $(CURDIR)/bin
 STATICCHECK := $(BIN)/staticcheck
@@ -19,7 +20,7 @@ NETWORK_DIR  ?= network/run
 NETWORK_PORT ?= 17000
 REGISTRYCTL  := $(BIN)/registryctl
 
-.PHONY: all build test bench bench-memory fuzz lint fmt tools clean network-up network-down network-status
+.PHONY: all build test test-fabric bench bench-memory fuzz lint fmt tools clean network-up network-down network-status
 
 all: lint test
 
@@ -38,11 +39,26 @@ network-status: build
 	$(REGISTRYCTL) network status --dir $(NETWORK_DIR) --base-port $(NETWORK_PORT)
 
 ## test: vet and run every test (the crash test and the ethers cross-check,
-## which installs ethers from npm, included); what CI runs
-test:
+## which installs ethers from npm, included), then bring a native Fabric
+## network up, run the conformance and fault tests on it, and take it down;
+## what CI runs
+test: build
 	$(GO) vet ./...
+	$(GO) vet -tags fabric ./...
 	$(GO) test -count=1 ./...
 	$(GO) test -count=1 -race -short ./ledger/...
+	$(MAKE) test-fabric
+
+# A network of its own for the tests, on ports apart from network-up's.
+TEST_NETWORK_PORT ?= 27000
+
+## test-fabric: the conformance suite and the fault tests on a fresh native
+## Fabric network (failing start: the node logs are printed)
+test-fabric: build
+	@set -e; dir=$$(mktemp -d -t registry-network.XXXXXX); \
+	trap '$(REGISTRYCTL) network down --dir "$$dir" --base-port $(TEST_NETWORK_PORT); rm -rf "$$dir"' EXIT; \
+	$(REGISTRYCTL) network up --dir "$$dir" --base-port $(TEST_NETWORK_PORT); \
+	$(GO) test -count=1 -tags fabric ./chaincode/ -fabric "$$dir" -fabric-port $(TEST_NETWORK_PORT)
 
 ## bench: ledger tx/s at 1, 8, 64 submitters beside raw bbolt, evaluate latency,
 ## signed registry acts/s beside a trivial Put, ecrecover/s

@@ -11,6 +11,7 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"embed"
 	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
@@ -29,36 +30,25 @@ const (
 	ChaincodeSequence = "1"
 )
 
-// The external builder: three small programs the peer runs to "build" a
-// chaincode-as-a-service package, which holds only where to dial it.
-var builderScripts = map[string]string{
-	// detect: accept packages whose metadata.json says type ccaas.
-	"detect": `#!/bin/sh
-# detect SOURCE METADATA
-grep -q '"type"[[:space:]]*:[[:space:]]*"ccaas"' "$2/metadata.json"
-`,
-	// build: copy the connection description into the build output.
-	"build": `#!/bin/sh
-# build SOURCE METADATA OUTPUT
-set -e
-cp "$1/connection.json" "$3/connection.json"
-`,
-	// release: tell the peer where the chaincode server listens.
-	"release": `#!/bin/sh
-# release BUILD RELEASE
-set -e
-mkdir -p "$2/chaincode/server"
-cp "$1/connection.json" "$2/chaincode/server/connection.json"
-`,
-}
+// The external builder — detect, build and release, three small programs the
+// peer runs to "build" a chaincode-as-a-service package, which holds only
+// where to dial the chaincode — lives in network/builder; the Docker images
+// ship the same files.
+//
+//go:embed builder
+var builder embed.FS
 
 func (n *Network) ensureBuilder() error {
 	dir := n.path("builder", "bin")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("network: builder: %w", err)
 	}
-	for name, script := range builderScripts {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(script), 0o755); err != nil {
+	for _, name := range []string{"detect", "build", "release"} {
+		script, err := builder.ReadFile("builder/" + name)
+		if err != nil {
+			return fmt.Errorf("network: builder %s: %w", name, err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), script, 0o755); err != nil {
 			return fmt.Errorf("network: builder %s: %w", name, err)
 		}
 	}
