@@ -1,0 +1,372 @@
+// Command fabricload measures the registry on the native Fabric network:
+// the time from nothing to the first committed registry transaction, then,
+// for each concurrency, signed registry acts of the full order flow
+// (interest → fees → two approvals → order) against the trivial KV.Put on
+// the same network with the same settings, in one run: committed
+// transactions per second and p50/p99 submit latency, and finally the peak
+// resident memory of every node.
+//
+//	go build -o bin/ ./cmd/... && go run ./test/fabricload -dir /tmp/net -up -submitters 16,64
+package main
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"text/tabwriter"
+	"time"
+
+	"github.com/efa-marktplatz/registry/chaincode"
+	"github.com/efa-marktplatz/registry/client"
+	"github.com/efa-marktplatz/registry/network"
+	"github.com/ethereum/go-ethereum/crypto"
+)
+
+func main() {
+	var (
+		dir        = flag.String("dir", "", "network directory (required)")
+		port       = flag.Int("base-port", 17000, "network base port")
+		up         = flag.Bool("up", false, "bring the network up first (from nothing if DIR is empty) and time it")
+		server     = flag.String("chaincode-server", "bin/registry-chaincode", "registry-chaincode binary, for -up")
+		submitters = flag.String("submitters", "16,64", "concurrencies to measure")
+		duration   = flag.Duration("duration", 20*time.Second, "measuring time per contract and concurrency")
+		await      = flag.Bool("await", true, "clients wait for every member peer to commit (as the API does)")
+	)
+	flag.Parse()
+	if err := run(*dir, *port, *up, *server, *submitters, *duration, *await); err != nil {
+		slog.Error("fabricload failed", "err", err)
+		os.Exit(1)
+	}
+}
+
+type load struct {
+	n       *network.Network
+	channel string
+	await   bool
+	admins  map[string]*client.Client
+	acts    *client.Client // Dataport's client identity, for the registry
+	kv      *client.Client // and for the trivial contract
+	run     string
+	nonce   atomic.Uint64
+
+	anbieter, supplier, customer party
+	offering, priceModelHash     string
+	firstTx                      time.Time
+}
+
+type party struct {
+	id  string
+	key *ecdsa.PrivateKey
+}
+
+func run(dir string, port int, up bool, server, submitters string, duration time.Duration, await bool) error {
+	if dir == "" {
+		return errors.New("-dir is required")
+	}
+	abs, err := filepath.Abs(server)
+	if err != nil {
+		return err
+	}
+	n, err := network.New(network.Config{Dir: dir, BasePort: port, ChaincodeServer: []string{abs}})
+	if err != nil {
+		return err
+	}
+	ctx := context.Background()
+	l := &load{n: n, channel: network.ChannelID, await: await, admins: map[string]*client.Client{}, run: strconv.FormatInt(time.Now().Unix(), 36)}
+	began := time.Now()
+	if up {
+		if err := n.Up(ctx); err != nil {
+			return err
+		}
+		fmt.Printf("network up: %s\n", time.Since(began).Round(time.Millisecond))
+	}
+	if err := l.connect(); err != nil {
+		return err
+	}
+	defer l.close()
+	if err := l.setup(ctx); err != nil {
+		return err
+	}
+	if up {
+		fmt.Printf("nothing → first committed registry transaction: %s\n", l.firstTx.Sub(began).Round(time.Millisecond))
+	}
+
+	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "submitters\tregistry tx/s\tp50 ms\tp99 ms\tkv tx/s\tp50 ms\tp99 ms\tratio\t")
+	for _, f := range strings.Split(submitters, ",") {
+		s, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || s < 1 {
+			return fmt.Errorf("bad -submitters %q", submitters)
+		}
+		reg, err := measure(ctx, s, duration, l.flow)
+		if err != nil {
+			return fmt.Errorf("registry: %w", err)
+		}
+		kv, err := measure(ctx, s, duration, l.put)
+		if err != nil {
+			return fmt.Errorf("kv: %w", err)
+		}
+		fmt.Fprintf(tw, "%d\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\t%.2f\t\n", s, reg.rate, reg.p50, reg.p99, kv.rate, kv.p50, kv.p99, reg.rate/kv.rate)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Println("\npeak resident memory (VmHWM) of each node:")
+	for _, st := range n.Status() {
+		fmt.Printf("  %-36s %s\n", st.Name, peakMemory(st.PID))
+	}
+	return nil
+}
+
+func peakMemory(pid int) string {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return "not running"
+	}
+	for _, line := range strings.Split(string(raw), "\n") {
+		if strings.HasPrefix(line, "VmHWM:") {
+			kb, _ := strconv.Atoi(strings.Fields(line)[1])
+			return fmt.Sprintf("%.0f MB", float64(kb)/1024)
+		}
+	}
+	return "?"
+}
+
+func (l *load) dial(msp, user, cc string) (*client.Client, error) {
+	p, ok := l.n.Peer(msp)
+	if !ok {
+		return nil, fmt.Errorf("no peer of %s", msp)
+	}
+	cfg := client.FabricConfig{
+		Endpoint: p.Address(), TLSRootCert: l.n.TLSCACert(p.Org), MSPID: msp,
+		Certificate: l.n.UserCert(p.Org, user), PrivateKey: l.n.UserKeyDir(p.Org, user),
+		Channel: network.ChannelID, Chaincode: cc,
+	}
+	if l.await {
+		for _, m := range network.Members {
+			cfg.AwaitPeers = append(cfg.AwaitPeers, m.MSPID)
+		}
+	}
+	b, err := client.DialFabric(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return client.New(b), nil
+}
+
+func (l *load) connect() error {
+	for _, m := range network.Members {
+		c, err := l.dial(m.MSPID, "Admin", network.RegistryChaincode)
+		if err != nil {
+			return err
+		}
+		l.admins[m.MSPID] = c
+	}
+	var err error
+	if l.acts, err = l.dial("DataportMSP", "User1", network.RegistryChaincode); err != nil {
+		return err
+	}
+	l.kv, err = l.dial("DataportMSP", "User1", network.KVChaincode)
+	return err
+}
+
+func (l *load) close() {
+	for _, c := range append([]*client.Client{l.acts, l.kv}, mapsValues(l.admins)...) {
+		if c != nil {
+			_ = c.Close()
+		}
+	}
+}
+
+func mapsValues(m map[string]*client.Client) []*client.Client {
+	var out []*client.Client
+	for _, v := range m {
+		out = append(out, v)
+	}
+	return out
+}
+
+func (l *load) replay() chaincode.Replay {
+	return chaincode.Replay{Nonce: fmt.Sprint(uint64(time.Now().UnixNano()) + l.nonce.Add(1)), Deadline: chaincode.Uint(time.Now().Add(time.Hour).Unix())}
+}
+
+func (l *load) act(ctx context.Context, m chaincode.Message, key *ecdsa.PrivateKey) (json.RawMessage, error) {
+	raw, err := json.Marshal(m)
+	if err != nil {
+		return nil, err
+	}
+	sig, err := chaincode.Sign(l.channel, m, key)
+	if err != nil {
+		return nil, err
+	}
+	out, _, err := l.acts.Act(ctx, m.PrimaryType(), string(raw), sig)
+	return out, err
+}
+
+var firstTxOnce sync.Once
+
+func (l *load) register(ctx context.Context, msp string, reg chaincode.PartyRegistration) (party, error) {
+	raw, err := json.Marshal(reg)
+	if err != nil {
+		return party{}, err
+	}
+	if _, err := l.admins[msp].Submit(ctx, "RegisterParty", string(raw)); err != nil {
+		return party{}, fmt.Errorf("register %s: %w", reg.ID, err)
+	}
+	firstTxOnce.Do(func() { l.firstTx = time.Now() })
+	key, err := crypto.GenerateKey()
+	if err != nil {
+		return party{}, err
+	}
+	m := &chaincode.AddKeyMessage{Party: reg.ID, Key: crypto.PubkeyToAddress(key.PublicKey).Hex(), Replay: l.replay()}
+	pop, err := chaincode.Sign(l.channel, m, key)
+	if err != nil {
+		return party{}, err
+	}
+	rawM, err := json.Marshal(m)
+	if err != nil {
+		return party{}, err
+	}
+	if _, err := l.admins[msp].Submit(ctx, "AddKeyAsMember", string(rawM), pop); err != nil {
+		return party{}, fmt.Errorf("key of %s: %w", reg.ID, err)
+	}
+	return party{id: reg.ID, key: key}, nil
+}
+
+func (l *load) setup(ctx context.Context) error {
+	var err error
+	id := func(s string) string { return s + "-" + l.run }
+	if l.anbieter, err = l.register(ctx, "AKDBMSP", chaincode.PartyRegistration{ID: id("govdigital"), Kind: chaincode.KindAnbieter, Name: "govdigital eG", InHouse: []string{}}); err != nil {
+		return err
+	}
+	if l.supplier, err = l.register(ctx, "DataportMSP", chaincode.PartyRegistration{ID: id("land-mv"), Kind: chaincode.KindLand, Name: "Land Mecklenburg-Vorpommern", AGS: "13000000", InHouse: []string{}}); err != nil {
+		return err
+	}
+	if l.customer, err = l.register(ctx, "RegioITMSP", chaincode.PartyRegistration{ID: id("stadt-koeln"), Kind: chaincode.KindKommune, Name: "Stadt Köln", ARS: "053150000000", AGS: "05315000", InHouse: []string{l.anbieter.id}}); err != nil {
+		return err
+	}
+	l.offering = id("digitaler-bauantrag")
+	sub := &chaincode.SubmitOfferingMessage{OfferingContent: chaincode.OfferingContent{
+		Offering: l.offering, Version: 1, Supplier: l.supplier.id, Anbieter: l.anbieter.id, Kind: chaincode.KindOZGService,
+		Title: "Digitaler Bauantrag", Themenfeld: "Bauen & Wohnen", LeiKaKeys: []string{}, OZGIDs: []string{}, DocumentHashes: []string{},
+	}, Replay: l.replay()}
+	raw, err := l.act(ctx, sub, l.supplier.key)
+	if err != nil {
+		return err
+	}
+	var o chaincode.Offering
+	if err := json.Unmarshal(raw, &o); err != nil {
+		return err
+	}
+	if _, err := l.act(ctx, &chaincode.AcceptOfferingMessage{Offering: l.offering, Version: 1, OfferingHash: o.Hash, Replay: l.replay()}, l.anbieter.key); err != nil {
+		return err
+	}
+	raw, err = l.act(ctx, &chaincode.PublishPriceModelMessage{PriceModelContent: chaincode.PriceModelContent{
+		Offering: l.offering, Version: 1, PredecessorHash: chaincode.ZeroHash, ValidFrom: "2027-01-01",
+		DistributionKey: chaincode.KeyInhabitants, WeightInhabitants: 10000, AnnualFee: 1_000_000,
+		ScopeOfUse: "SAMPLE FIGURES",
+	}, Replay: l.replay()}, l.supplier.key)
+	if err != nil {
+		return err
+	}
+	var pm chaincode.PriceModel
+	if err := json.Unmarshal(raw, &pm); err != nil {
+		return err
+	}
+	l.priceModelHash = pm.Hash
+	return nil
+}
+
+// flow runs one interest → order flow and reports the latency of each act.
+func (l *load) flow(ctx context.Context, i int, observe func(time.Duration)) error {
+	id := fmt.Sprintf("load-%s-%d", l.run, i)
+	timed := func(m chaincode.Message, key *ecdsa.PrivateKey) (json.RawMessage, error) {
+		t := time.Now()
+		out, err := l.act(ctx, m, key)
+		if err == nil {
+			observe(time.Since(t))
+		}
+		return out, err
+	}
+	if _, err := timed(&chaincode.ExpressInterestMessage{Agreement: id, Offering: l.offering, Customer: l.customer.id, Replay: l.replay()}, l.customer.key); err != nil {
+		return err
+	}
+	raw, err := timed(&chaincode.EnterFeesMessage{Agreement: id, FeeVersion: 1, PriceModelHash: l.priceModelHash, AnnualFee: 1_000_000, Replay: l.replay()}, l.supplier.key)
+	if err != nil {
+		return err
+	}
+	var a chaincode.Agreement
+	if err := json.Unmarshal(raw, &a); err != nil {
+		return err
+	}
+	for _, p := range []party{l.customer, l.anbieter} {
+		if _, err := timed(&chaincode.ApproveFeesMessage{Agreement: id, Party: p.id, FeeVersion: 1, TermsHash: a.TermsHash, Replay: l.replay()}, p.key); err != nil {
+			return err
+		}
+	}
+	_, err = timed(&chaincode.PlaceOrderMessage{Agreement: id, TermsHash: a.TermsHash, Replay: l.replay()}, l.customer.key)
+	return err
+}
+
+func (l *load) put(ctx context.Context, i int, observe func(time.Duration)) error {
+	t := time.Now()
+	if _, err := l.kv.Submit(ctx, "Put", fmt.Sprintf("load-%s-%d", l.run, i), "v"); err != nil {
+		return err
+	}
+	observe(time.Since(t))
+	return nil
+}
+
+type stats struct{ rate, p50, p99 float64 }
+
+// measure runs op from s concurrent submitters for d and reports committed
+// transactions per second and latency percentiles (milliseconds).
+func measure(ctx context.Context, s int, d time.Duration, op func(context.Context, int, func(time.Duration)) error) (stats, error) {
+	var (
+		mu        sync.Mutex
+		latencies []time.Duration
+		next      atomic.Int64
+		failed    atomic.Pointer[error]
+		wg        sync.WaitGroup
+	)
+	observe := func(t time.Duration) {
+		mu.Lock()
+		latencies = append(latencies, t)
+		mu.Unlock()
+	}
+	deadline := time.Now().Add(d)
+	start := time.Now()
+	for range s {
+		wg.Go(func() {
+			for time.Now().Before(deadline) && failed.Load() == nil {
+				if err := op(ctx, int(next.Add(1)), observe); err != nil {
+					failed.Store(&err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	if p := failed.Load(); p != nil {
+		return stats{}, *p
+	}
+	slices.Sort(latencies)
+	pct := func(q float64) float64 {
+		if len(latencies) == 0 {
+			return 0
+		}
+		return float64(latencies[int(q*float64(len(latencies)-1))].Microseconds()) / 1000
+	}
+	return stats{rate: float64(len(latencies)) / elapsed.Seconds(), p50: pct(0.5), p99: pct(0.99)}, nil
+}
