@@ -32,8 +32,9 @@ func (n *Network) pid(nd Node) int {
 	if err != nil {
 		return 0
 	}
-	// The PID file records the executable; a reused PID runs something else.
-	if len(fields) == 2 && !bytes.HasPrefix(cmdline, []byte(fields[1])) {
+	// The PID file records the executable; a reused PID runs something
+	// else. (Right after exec the command line can still read empty.)
+	if len(fields) == 2 && len(cmdline) > 0 && !bytes.HasPrefix(cmdline, []byte(fields[1])) {
 		return 0
 	}
 	if stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid)); err == nil {
