@@ -42,9 +42,10 @@ func main() {
 		submitters = flag.String("submitters", "16,64", "concurrencies to measure")
 		duration   = flag.Duration("duration", 20*time.Second, "measuring time per contract and concurrency")
 		await      = flag.Bool("await", true, "clients wait for every member peer to commit (as the API does)")
+		kvOnly     = flag.Bool("kv-only", false, "measure only the trivial contract")
 	)
 	flag.Parse()
-	if err := run(*dir, *port, *up, *server, *submitters, *duration, *await); err != nil {
+	if err := run(*dir, *port, *up, *server, *submitters, *duration, *await, *kvOnly); err != nil {
 		slog.Error("fabricload failed", "err", err)
 		os.Exit(1)
 	}
@@ -59,6 +60,7 @@ type load struct {
 	kv      *client.Client // and for the trivial contract
 	run     string
 	nonce   atomic.Uint64
+	seq     atomic.Uint64 // record ids, unique across measurements
 
 	anbieter, supplier, customer party
 	offering, priceModelHash     string
@@ -70,7 +72,7 @@ type party struct {
 	key *ecdsa.PrivateKey
 }
 
-func run(dir string, port int, up bool, server, submitters string, duration time.Duration, await bool) error {
+func run(dir string, port int, up bool, server, submitters string, duration time.Duration, await, kvOnly bool) error {
 	if dir == "" {
 		return errors.New("-dir is required")
 	}
@@ -109,9 +111,11 @@ func run(dir string, port int, up bool, server, submitters string, duration time
 		if err != nil || s < 1 {
 			return fmt.Errorf("bad -submitters %q", submitters)
 		}
-		reg, err := measure(ctx, s, duration, l.flow)
-		if err != nil {
-			return fmt.Errorf("registry: %w", err)
+		var reg stats
+		if !kvOnly {
+			if reg, err = measure(ctx, s, duration, l.flow); err != nil {
+				return fmt.Errorf("registry: %w", err)
+			}
 		}
 		kv, err := measure(ctx, s, duration, l.put)
 		if err != nil {
@@ -289,8 +293,8 @@ func (l *load) setup(ctx context.Context) error {
 }
 
 // flow runs one interest → order flow and reports the latency of each act.
-func (l *load) flow(ctx context.Context, i int, observe func(time.Duration)) error {
-	id := fmt.Sprintf("load-%s-%d", l.run, i)
+func (l *load) flow(ctx context.Context, _ int, observe func(time.Duration)) error {
+	id := fmt.Sprintf("load-%s-%d", l.run, l.seq.Add(1))
 	timed := func(m chaincode.Message, key *ecdsa.PrivateKey) (json.RawMessage, error) {
 		t := time.Now()
 		out, err := l.act(ctx, m, key)
@@ -319,9 +323,9 @@ func (l *load) flow(ctx context.Context, i int, observe func(time.Duration)) err
 	return err
 }
 
-func (l *load) put(ctx context.Context, i int, observe func(time.Duration)) error {
+func (l *load) put(ctx context.Context, _ int, observe func(time.Duration)) error {
 	t := time.Now()
-	if _, err := l.kv.Submit(ctx, "Put", fmt.Sprintf("load-%s-%d", l.run, i), "v"); err != nil {
+	if _, err := l.kv.Submit(ctx, "Put", fmt.Sprintf("load-%s-%d", l.run, l.seq.Add(1)), "v"); err != nil {
 		return err
 	}
 	observe(time.Since(t))
