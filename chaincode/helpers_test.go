@@ -94,7 +94,7 @@ func newFabricEnv(t testing.TB) *env {
 			Endpoint: peer.Address(), TLSRootCert: n.TLSCACert(peer.Org), MSPID: msp,
 			Certificate: n.UserCert(peer.Org, user), PrivateKey: n.UserKeyDir(peer.Org, user),
 			Channel: network.ChannelID, Chaincode: chaincode.Name,
-			AwaitPeers: []string{dataport, akdb, regioIT},
+			AwaitPeers: awaitPeers(n),
 		})
 		require.NoError(t, err)
 		c := client.New(b)
@@ -107,6 +107,15 @@ func newFabricEnv(t testing.TB) *env {
 	}
 	e.client = dial(dataport, "User1")
 	return e
+}
+
+// awaitPeers are the member peers a Fabric client waits for after a commit.
+func awaitPeers(n *network.Network) []client.FabricPeer {
+	var out []client.FabricPeer
+	for _, p := range n.Peers() {
+		out = append(out, client.FabricPeer{Endpoint: p.Address(), TLSRootCert: n.TLSCACert(p.Org)})
+	}
+	return out
 }
 
 func randomSuffix(t testing.TB) string {

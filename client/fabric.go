@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/efa-marktplatz/registry/chaincode"
@@ -32,16 +33,28 @@ type FabricConfig struct {
 	PrivateKey    string // PEM file of its key, or a directory holding exactly one
 	Channel       string
 	Chaincode     string
-	// AwaitPeers names member orgs whose peers must have committed a
-	// transaction's block before Submit returns (for at most AwaitTimeout,
-	// default 3s). The gateway reports a commit as soon as its own peer has
-	// it; a next transaction endorsed by a peer still a block behind would
-	// read stale state. Waiting gives read-your-writes across the network.
-	AwaitPeers   []string
+	// AwaitPeers are further peers (other orgs') that must have committed a
+	// transaction before Submit returns, for at most AwaitTimeout (default
+	// 3s). The gateway reports a commit as soon as its own peer has it; a
+	// next transaction endorsed by a peer still a block behind would read
+	// stale state. Waiting — on each peer's own commit notification, no
+	// polling — gives read-your-writes across the network.
+	AwaitPeers   []FabricPeer
 	AwaitTimeout time.Duration
+	// ObservePhase, when set, is told how long each phase of a submit took:
+	// "endorse", "submit" (to ordering), "commit" (until the gateway peer
+	// committed the block) and "await" (until the AwaitPeers had it).
+	ObservePhase func(phase string, d time.Duration)
 	// Timeouts of the gateway calls (defaults: evaluate 10s, endorse 30s,
 	// submit 10s, commit status 1m).
 	EvaluateTimeout, EndorseTimeout, SubmitTimeout, CommitStatusTimeout time.Duration
+}
+
+// FabricPeer is a peer's gateway endpoint.
+type FabricPeer struct {
+	Endpoint      string
+	TLSRootCert   string // PEM file of the peer's TLS CA
+	TLSServerName string
 }
 
 // Fabric is the backend of a Hyperledger Fabric network.
@@ -51,6 +64,9 @@ type Fabric struct {
 	network  *client.Network
 	contract *client.Contract
 	cfg      FabricConfig
+	// await are gateways of the AwaitPeers, for commit notifications.
+	await      []*client.Gateway
+	awaitConns []*grpc.ClientConn
 }
 
 func readKey(path string) ([]byte, error) {
@@ -71,6 +87,23 @@ func readKey(path string) ([]byte, error) {
 	return os.ReadFile(path)
 }
 
+// dial opens a TLS connection to a peer.
+func dial(p FabricPeer) (*grpc.ClientConn, error) {
+	rootPEM, err := os.ReadFile(p.TLSRootCert)
+	if err != nil {
+		return nil, fmt.Errorf("client: TLS root certificate: %w", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(rootPEM) {
+		return nil, fmt.Errorf("client: TLS root certificate %s: no PEM certificate", p.TLSRootCert)
+	}
+	conn, err := grpc.NewClient(p.Endpoint, grpc.WithTransportCredentials(credentials.NewClientTLSFromCert(pool, p.TLSServerName)))
+	if err != nil {
+		return nil, fmt.Errorf("client: connect to %s: %w", p.Endpoint, err)
+	}
+	return conn, nil
+}
+
 // DialFabric connects to a peer's gateway. The connection is lazy: an
 // unreachable peer shows in the first call, as ErrUnavailable.
 func DialFabric(cfg FabricConfig) (*Fabric, error) {
@@ -84,57 +117,62 @@ func DialFabric(cfg FabricConfig) (*Fabric, error) {
 			*p = d
 		}
 	}
-	rootPEM, err := os.ReadFile(cfg.TLSRootCert)
-	if err != nil {
-		return nil, fmt.Errorf("client: TLS root certificate: %w", err)
-	}
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(rootPEM) {
-		return nil, fmt.Errorf("client: TLS root certificate %s: no PEM certificate", cfg.TLSRootCert)
-	}
-	conn, err := grpc.NewClient(cfg.Endpoint, grpc.WithTransportCredentials(credentials.NewClientTLSFromCert(pool, cfg.TLSServerName)))
-	if err != nil {
-		return nil, fmt.Errorf("client: connect to %s: %w", cfg.Endpoint, err)
-	}
 	certPEM, err := os.ReadFile(cfg.Certificate)
 	if err != nil {
-		conn.Close()
 		return nil, fmt.Errorf("client: certificate: %w", err)
 	}
 	cert, err := identity.CertificateFromPEM(certPEM)
 	if err != nil {
-		conn.Close()
 		return nil, fmt.Errorf("client: certificate: %w", err)
 	}
 	id, err := identity.NewX509Identity(cfg.MSPID, cert)
 	if err != nil {
-		conn.Close()
 		return nil, fmt.Errorf("client: identity: %w", err)
 	}
 	keyPEM, err := readKey(cfg.PrivateKey)
 	if err != nil {
-		conn.Close()
 		return nil, fmt.Errorf("client: private key: %w", err)
 	}
 	key, err := identity.PrivateKeyFromPEM(keyPEM)
 	if err != nil {
-		conn.Close()
 		return nil, fmt.Errorf("client: private key: %w", err)
 	}
 	sign, err := identity.NewPrivateKeySign(key)
 	if err != nil {
-		conn.Close()
 		return nil, fmt.Errorf("client: signer: %w", err)
 	}
-	gw, err := client.Connect(id, client.WithSign(sign), client.WithClientConnection(conn),
-		client.WithEvaluateTimeout(cfg.EvaluateTimeout), client.WithEndorseTimeout(cfg.EndorseTimeout),
-		client.WithSubmitTimeout(cfg.SubmitTimeout), client.WithCommitStatusTimeout(cfg.CommitStatusTimeout))
+	connect := func(p FabricPeer) (*grpc.ClientConn, *client.Gateway, error) {
+		conn, err := dial(p)
+		if err != nil {
+			return nil, nil, err
+		}
+		gw, err := client.Connect(id, client.WithSign(sign), client.WithClientConnection(conn),
+			client.WithEvaluateTimeout(cfg.EvaluateTimeout), client.WithEndorseTimeout(cfg.EndorseTimeout),
+			client.WithSubmitTimeout(cfg.SubmitTimeout), client.WithCommitStatusTimeout(cfg.CommitStatusTimeout))
+		if err != nil {
+			conn.Close()
+			return nil, nil, fmt.Errorf("client: gateway %s: %w", p.Endpoint, err)
+		}
+		return conn, gw, nil
+	}
+	conn, gw, err := connect(FabricPeer{Endpoint: cfg.Endpoint, TLSRootCert: cfg.TLSRootCert, TLSServerName: cfg.TLSServerName})
 	if err != nil {
-		conn.Close()
-		return nil, fmt.Errorf("client: gateway: %w", err)
+		return nil, err
 	}
 	network := gw.GetNetwork(cfg.Channel)
-	return &Fabric{conn: conn, gw: gw, network: network, contract: network.GetContract(cfg.Chaincode), cfg: cfg}, nil
+	f := &Fabric{conn: conn, gw: gw, network: network, contract: network.GetContract(cfg.Chaincode), cfg: cfg}
+	for _, p := range cfg.AwaitPeers {
+		if p.Endpoint == cfg.Endpoint {
+			continue // the gateway's own peer: its commit status is the commit
+		}
+		c, g, err := connect(p)
+		if err != nil {
+			_ = f.Close()
+			return nil, err
+		}
+		f.awaitConns, f.await = append(f.awaitConns, c), append(f.await, g)
+	}
+	return f, nil
 }
 
 // unavailable wraps gRPC failures to reach the peer as ErrUnavailable, and
@@ -183,7 +221,9 @@ func (f *Fabric) SubmitEndorsedBy(ctx context.Context, orgs []string, function s
 		return nil, fmt.Errorf("client: proposal %s: %w", function, err)
 	}
 	txID := proposal.TransactionID()
+	phase := f.phases()
 	tx, err := proposal.EndorseWithContext(ctx)
+	phase("endorse")
 	if err != nil {
 		// A chaincode refusal carries the registry's error; a network that
 		// cannot endorse now (a peer of a required org is down) is unavailable.
@@ -191,43 +231,61 @@ func (f *Fabric) SubmitEndorsedBy(ctx context.Context, orgs []string, function s
 		return nil, &EndorseError{TxID: txID, Registry: re, Err: unavailable(err)}
 	}
 	commit, err := tx.SubmitWithContext(ctx)
+	phase("submit")
 	if err != nil {
 		return nil, &SubmitError{TxID: txID, Err: unavailable(err)}
 	}
 	st, err := commit.StatusWithContext(ctx)
+	phase("commit")
 	if err != nil {
 		return nil, &CommitStatusError{TxID: txID, Err: unavailable(err)}
 	}
 	if !st.Successful {
 		return nil, &CommitError{TxID: txID, BlockNumber: st.BlockNumber, ValidationCode: st.Code}
 	}
-	f.awaitPeers(ctx, st.BlockNumber+1)
+	f.awaitPeers(ctx, commit)
+	phase("await")
 	return &Result{TxID: txID, BlockNumber: st.BlockNumber, Payload: tx.Result()}, nil
 }
 
-// awaitPeers waits, for at most AwaitTimeout, until the peers of the
-// AwaitPeers orgs have reached a height. A peer that does not get there in
-// time (it is down, say) is not waited for further: the transaction is
-// committed either way.
-func (f *Fabric) awaitPeers(ctx context.Context, height uint64) {
-	if len(f.cfg.AwaitPeers) == 0 {
+// phases returns a function that reports the time since its last call
+// under a phase name (a no-op without ObservePhase).
+func (f *Fabric) phases() func(string) {
+	if f.cfg.ObservePhase == nil {
+		return func(string) {}
+	}
+	last := time.Now()
+	return func(name string) {
+		now := time.Now()
+		f.cfg.ObservePhase(name, now.Sub(last))
+		last = now
+	}
+}
+
+// awaitPeers waits, for at most AwaitTimeout, until the AwaitPeers have
+// committed the transaction too, asking each for its commit status (the
+// peer answers when it has committed the transaction). A peer that does not
+// answer in time (it is down, say) is not waited for further: the
+// transaction is committed either way.
+func (f *Fabric) awaitPeers(ctx context.Context, commit *client.Commit) {
+	if len(f.await) == 0 {
+		return
+	}
+	raw, err := commit.Bytes()
+	if err != nil {
 		return
 	}
 	ctx, cancel := context.WithTimeout(ctx, f.cfg.AwaitTimeout)
 	defer cancel()
-	for _, org := range f.cfg.AwaitPeers {
-		for {
-			h, err := f.heightAt(ctx, org)
-			if err == nil && h >= height {
-				break
+	var wg sync.WaitGroup
+	for _, g := range f.await {
+		wg.Go(func() {
+			if c, err := g.NewCommit(raw); err == nil {
+				_, _ = c.StatusWithContext(ctx) // best effort, bounded by ctx
 			}
-			select {
-			case <-ctx.Done():
-				return
-			case <-time.After(10 * time.Millisecond):
-			}
-		}
+		})
 	}
+	wg.Wait()
 }
 
 // heightAt asks a peer of one org (or of any, for "") for the channel height.
@@ -297,6 +355,9 @@ func (f *Fabric) Height(ctx context.Context) (uint64, error) { return f.heightAt
 
 // Close implements Backend.
 func (f *Fabric) Close() error {
-	gwErr := f.gw.Close()
-	return errors.Join(gwErr, f.conn.Close())
+	errs := []error{f.gw.Close(), f.conn.Close()}
+	for i := range f.await {
+		errs = append(errs, f.await[i].Close(), f.awaitConns[i].Close())
+	}
+	return errors.Join(errs...)
 }

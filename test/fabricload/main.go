@@ -61,6 +61,7 @@ type load struct {
 	run     string
 	nonce   atomic.Uint64
 	seq     atomic.Uint64 // record ids, unique across measurements
+	phases  phaseTimes
 
 	anbieter, supplier, customer party
 	offering, priceModelHash     string
@@ -126,6 +127,8 @@ func run(dir string, port int, up bool, server, submitters string, duration time
 	if err := tw.Flush(); err != nil {
 		return err
 	}
+	fmt.Println("\nmedian time per submit phase, over all runs (ms):")
+	l.phases.print()
 	fmt.Println("\npeak resident memory (VmHWM) of each node:")
 	for _, st := range n.Status() {
 		fmt.Printf("  %-36s %s\n", st.Name, peakMemory(st.PID))
@@ -158,10 +161,11 @@ func (l *load) dial(msp, user, cc string) (*client.Client, error) {
 		Channel: network.ChannelID, Chaincode: cc,
 	}
 	if l.await {
-		for _, m := range network.Members {
-			cfg.AwaitPeers = append(cfg.AwaitPeers, m.MSPID)
+		for _, p := range l.n.Peers() {
+			cfg.AwaitPeers = append(cfg.AwaitPeers, client.FabricPeer{Endpoint: p.Address(), TLSRootCert: l.n.TLSCACert(p.Org)})
 		}
 	}
+	cfg.ObservePhase = func(phase string, d time.Duration) { l.phases.observe(cc, phase, d) }
 	b, err := client.DialFabric(cfg)
 	if err != nil {
 		return nil, err
@@ -373,4 +377,36 @@ func measure(ctx context.Context, s int, d time.Duration, op func(context.Contex
 		return float64(latencies[int(q*float64(len(latencies)-1))].Microseconds()) / 1000
 	}
 	return stats{rate: float64(len(latencies)) / elapsed.Seconds(), p50: pct(0.5), p99: pct(0.99)}, nil
+}
+
+// phaseTimes collects the submit phases per chaincode.
+type phaseTimes struct {
+	mu sync.Mutex
+	d  map[string][]time.Duration // chaincode/phase → durations
+}
+
+func (p *phaseTimes) observe(cc, phase string, d time.Duration) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.d == nil {
+		p.d = map[string][]time.Duration{}
+	}
+	p.d[cc+"/"+phase] = append(p.d[cc+"/"+phase], d)
+}
+
+func (p *phaseTimes) print() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, cc := range []string{network.RegistryChaincode, network.KVChaincode} {
+		fmt.Printf("  %-8s", cc)
+		for _, phase := range []string{"endorse", "submit", "commit", "await"} {
+			ds := p.d[cc+"/"+phase]
+			if len(ds) == 0 {
+				continue
+			}
+			slices.Sort(ds)
+			fmt.Printf("  %s %.1f", phase, float64(ds[len(ds)/2].Microseconds())/1000)
+		}
+		fmt.Println()
+	}
 }
