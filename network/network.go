@@ -14,7 +14,10 @@
 package network
 
 import (
+	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -131,7 +134,37 @@ func New(cfg Config) (*Network, error) {
 			return nil, fmt.Errorf("network: %w", err)
 		}
 	}
+	// A network that exists keeps the shape it was created with.
+	raw, err := os.ReadFile(filepath.Join(dir, "network.json"))
+	switch {
+	case err == nil:
+		var shape networkShape
+		if err := json.Unmarshal(raw, &shape); err != nil {
+			return nil, fmt.Errorf("network: %s: %w", filepath.Join(dir, "network.json"), err)
+		}
+		cfg.BasePort, cfg.BFT = shape.BasePort, shape.BFT
+	case !errors.Is(err, fs.ErrNotExist):
+		return nil, fmt.Errorf("network: %w", err)
+	}
 	return &Network{cfg: cfg}, nil
+}
+
+// networkShape is what a network directory records about itself, so that
+// status and down need no flags.
+type networkShape struct {
+	BasePort int  `json:"basePort"`
+	BFT      bool `json:"bft"`
+}
+
+func (n *Network) saveShape() error {
+	raw, err := json.Marshal(networkShape{BasePort: n.cfg.BasePort, BFT: n.cfg.BFT})
+	if err != nil {
+		return fmt.Errorf("network: %w", err)
+	}
+	if err := os.MkdirAll(n.cfg.Dir, 0o755); err != nil {
+		return fmt.Errorf("network: %w", err)
+	}
+	return os.WriteFile(n.path("network.json"), raw, 0o644)
 }
 
 // Dir is the network's directory.

@@ -27,6 +27,9 @@ func (n *Network) up(ctx context.Context) error {
 	if err := n.EnsureBinaries(ctx); err != nil {
 		return err
 	}
+	if err := n.saveShape(); err != nil {
+		return err
+	}
 	if err := n.ensureCrypto(ctx); err != nil {
 		return err
 	}

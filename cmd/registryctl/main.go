@@ -46,8 +46,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 func networkCmd(ctx context.Context, verb string, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("network "+verb, flag.ContinueOnError)
 	dir := fs.String("dir", filepath.Join("network", "run"), "data, logs and crypto of the network")
-	basePort := fs.Int("base-port", 17000, "first of the 127.0.0.1 ports the network uses (about 300)")
-	bft := fs.Bool("bft", false, "four SmartBFT orderers instead of three Raft orderers")
+	basePort := fs.Int("base-port", 17000, "first of the 127.0.0.1 ports the network uses (about 300); an existing network keeps its own")
+	bft := fs.Bool("bft", false, "four SmartBFT orderers instead of three Raft orderers (when the network is created)")
 	tools := fs.String("tools", "", "tools module that builds the Fabric binaries (default: network/tools here or above)")
 	batchTimeout := fs.Duration("batch-timeout", 50*time.Millisecond, "orderer batch timeout")
 	maxMessages := fs.Int("max-message-count", 64, "orderer batch size in transactions")
