@@ -46,6 +46,9 @@ type env struct {
 	channel string
 	suffix  string         // makes record ids unique on a shared network
 	ledger  *ledger.Ledger // embedded only
+	// reconnect returns a new client with Dataport's client identity, as a
+	// restarted process would have.
+	reconnect func() *client.Client
 }
 
 // onEachLedger runs a conformance test on the embedded ledger and, with
@@ -80,6 +83,7 @@ func newEmbeddedEnv(t testing.TB, extra map[string]shim.Chaincode, durable bool)
 		e.admins[msp] = as(msp, "admin")
 	}
 	e.client = as(dataport, "client")
+	e.reconnect = func() *client.Client { return as(dataport, "client") }
 	return e
 }
 
@@ -106,6 +110,7 @@ func newFabricEnv(t testing.TB) *env {
 		e.admins[msp] = dial(msp, "Admin")
 	}
 	e.client = dial(dataport, "User1")
+	e.reconnect = func() *client.Client { return dial(dataport, "User1") }
 	return e
 }
 

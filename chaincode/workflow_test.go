@@ -3,6 +3,7 @@ package chaincode_test
 import (
 	"context"
 	"encoding/json"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -213,6 +214,48 @@ func testEveryStateChangeEmitsAnEvent(t *testing.T, e *env) {
 	require.Equal(t, a.ID, last.ID)
 	require.Equal(t, chaincode.AgreementConcluded, last.Status)
 	require.Regexp(t, `^0x[0-9a-f]{64}$`, last.RecordHash)
+}
+
+func TestCheckpointedEventsResumeExactlyOnce(t *testing.T) {
+	onEachLedger(t, testCheckpointedEventsResumeExactlyOnce)
+}
+
+// A listener that saves its position after each event and restarts — with
+// a new connection — sees every event exactly once.
+func testCheckpointedEventsResumeExactlyOnce(t *testing.T, e *env) {
+	start := e.height()
+	s := newScenario(t, e) // 9 events
+	a := s.interest("checkpointed", "")
+	s.fees(a.ID, 1, 1) // 11 events in all
+	cp, err := client.NewFileCheckpointer(filepath.Join(t.TempDir(), "checkpoint.json"))
+	require.NoError(t, err)
+	require.NoError(t, cp.Save(client.Position{BlockNumber: start}))
+
+	var seen []string
+	listen := func(c *client.Client, n int) {
+		from, err := cp.Load()
+		require.NoError(t, err)
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		for ev, err := range c.ChaincodeEvents(ctx, from) {
+			require.NoError(t, err)
+			seen = append(seen, ev.TxID)
+			require.NoError(t, cp.Save(ev.After()))
+			if n--; n == 0 {
+				return
+			}
+		}
+	}
+	listen(e.client, 4)
+	listen(e.reconnect(), 5) // a restarted listener
+	s.approve(s.fees(a.ID, 2, 2), s.customer)
+	listen(e.reconnect(), 4) // replays the last 2, then 2 live
+	require.Len(t, seen, 13)
+	unique := map[string]bool{}
+	for _, id := range seen {
+		require.False(t, unique[id], "event of %s delivered twice", id)
+		unique[id] = true
+	}
 }
 
 func TestOfferingVersionsAndPriceModels(t *testing.T) {

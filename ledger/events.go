@@ -9,6 +9,8 @@ import (
 	"iter"
 	"os"
 	"path/filepath"
+
+	"github.com/efa-marktplatz/registry/internal/atomicfile"
 )
 
 // Checkpoint is a position in the event stream: the next block to read and,
@@ -139,7 +141,7 @@ func (f *FileCheckpointer) Save(cp Checkpoint) error {
 	if err != nil {
 		return fmt.Errorf("ledger: encode checkpoint: %w", err)
 	}
-	return writeFileAtomic(f.path, raw, 0o600)
+	return atomicfile.Write(f.path, raw, 0o600)
 }
 
 // Checkpoint returns the position after this block, for block listeners.

@@ -20,6 +20,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/efa-marktplatz/registry/internal/atomicfile"
 	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
 	bolt "go.etcd.io/bbolt"
@@ -146,7 +147,7 @@ func Open(dir string, opts Options) (*Ledger, error) {
 func open(dir string, db *bolt.DB, opts Options, created bool) (*Ledger, error) {
 	if created {
 		// Make the new file's directory entry durable.
-		if err := syncDir(dir); err != nil {
+		if err := atomicfile.SyncDir(dir); err != nil {
 			return nil, err
 		}
 	}

@@ -20,6 +20,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/efa-marktplatz/registry/internal/atomicfile"
 	"github.com/hyperledger/fabric-protos-go-apiv2/msp"
 	"google.golang.org/protobuf/proto"
 )
@@ -214,7 +215,7 @@ func (m *localMSP) loadOrCreate(mspID, name string, create func() (*x509.Certifi
 	if err := mkdirSynced(filepath.Dir(path)); err != nil {
 		return nil, fmt.Errorf("ledger: create msp directory: %w", err)
 	}
-	if err := writeFileAtomic(path, buf.Bytes(), 0o600); err != nil {
+	if err := atomicfile.Write(path, buf.Bytes(), 0o600); err != nil {
 		return nil, err
 	}
 	return parseIdentityPEM(mspID, name, buf.Bytes())
@@ -334,51 +335,6 @@ func keyID(pub *ecdsa.PublicKey) []byte {
 	return sum[:]
 }
 
-// writeFileAtomic writes data to a temporary file, syncs it and renames it
-// into place, then syncs the directory: readers see the old file or the whole
-// new one, even after a crash.
-func writeFileAtomic(path string, data []byte, perm fs.FileMode) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*")
-	if err != nil {
-		return fmt.Errorf("ledger: create temporary file: %w", err)
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp) // no-op after a successful rename
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return fmt.Errorf("ledger: write %s: %w", path, err)
-	}
-	if err := f.Chmod(perm); err != nil {
-		f.Close()
-		return fmt.Errorf("ledger: chmod %s: %w", path, err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("ledger: sync %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("ledger: close %s: %w", path, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("ledger: rename %s: %w", path, err)
-	}
-	return syncDir(dir)
-}
-
-// syncDir makes the entries of a directory durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("ledger: open directory %s: %w", dir, err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("ledger: sync directory %s: %w", dir, err)
-	}
-	return nil
-}
-
 // mkdirSynced creates a directory and any missing parents, syncing each new
 // directory's parent so the new entries survive a machine crash.
 func mkdirSynced(path string) error {
@@ -394,5 +350,5 @@ func mkdirSynced(path string) error {
 	if err := os.Mkdir(path, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
 		return fmt.Errorf("ledger: create directory %s: %w", path, err)
 	}
-	return syncDir(parent)
+	return atomicfile.SyncDir(parent)
 }
