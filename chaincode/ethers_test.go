@@ -15,7 +15,7 @@ import (
 )
 
 // ethersDir holds a pinned ethers v6 and a script that signs as a portal does.
-const ethersDir = "testdata/ethers"
+const ethersDir = "../test/js"
 
 // installEthers installs ethers from the npm registry (package-lock.json
 // pins it) unless it is there already. npm and node are required: without

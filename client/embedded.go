@@ -61,7 +61,12 @@ func (e *Embedded) Submit(ctx context.Context, function string, args ...string) 
 func (e *Embedded) Evaluate(ctx context.Context, function string, args ...string) ([]byte, error) {
 	out, err := e.l.Evaluate(ctx, e.id, e.proposal(function, args))
 	if err != nil {
-		return nil, embeddedErr(err)
+		err = embeddedErr(err)
+		var ee *EndorseError
+		if errors.As(err, &ee) {
+			ee.TxID = "" // a query is no transaction
+		}
+		return nil, err
 	}
 	return out, nil
 }

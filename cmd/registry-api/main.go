@@ -1,0 +1,263 @@
+// Command registry-api serves the registry's REST API (DESIGN.md §6). By
+// default it runs the embedded ledger in --data; with --backend fabric it
+// connects to a Fabric network as one member org. Every flag can also be
+// set by an environment variable: --data is REGISTRY_DATA, --admin-token is
+// REGISTRY_ADMIN_TOKEN, and so on.
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/efa-marktplatz/registry/api"
+	"github.com/efa-marktplatz/registry/chaincode"
+	"github.com/efa-marktplatz/registry/client"
+	"github.com/efa-marktplatz/registry/internal/atomicfile"
+	"github.com/efa-marktplatz/registry/internal/demo"
+	"github.com/efa-marktplatz/registry/ledger"
+	"github.com/efa-marktplatz/registry/network"
+	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
+)
+
+type config struct {
+	backend, data, listen, member, adminToken, cors string
+	demo                                             bool
+	actsPerSecond                                    float64
+	fabricNetwork, fabricOrg                         string
+	fabric                                           client.FabricConfig
+	fabricAdminCert, fabricAdminKey, fabricAwait     string
+}
+
+func main() {
+	logger := slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	slog.SetDefault(logger)
+	cfg, err := parse(os.Args[1:])
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "registry-api:", err)
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
+	if err := run(ctx, cfg, logger, nil); err != nil {
+		logger.Error("registry-api failed", "err", err)
+		os.Exit(1)
+	}
+}
+
+// env returns the REGISTRY_ variable of a flag, or def.
+func env(name, def string) string {
+	if v, ok := os.LookupEnv("REGISTRY_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))); ok {
+		return v
+	}
+	return def
+}
+
+func parse(args []string) (*config, error) {
+	fs := flag.NewFlagSet("registry-api", flag.ContinueOnError)
+	c := &config{}
+	str := func(p *string, name, def, usage string) { fs.StringVar(p, name, env(name, def), usage+" ($REGISTRY_"+strings.ToUpper(strings.ReplaceAll(name, "-", "_"))+")") }
+	str(&c.backend, "backend", "embedded", "ledger: embedded or fabric")
+	str(&c.data, "data", "./data", "data directory of the embedded ledger (and the generated member token)")
+	str(&c.listen, "listen", "127.0.0.1:8080", "address to serve on")
+	str(&c.member, "member", "DataportMSP", "MSP id of the member org this instance runs as (embedded)")
+	str(&c.adminToken, "admin-token", "", "bearer token of member administration (default: generated into DATA/admin-token)")
+	str(&c.cors, "cors-origins", "", "comma-separated portal origins allowed by CORS")
+	demoDefault := env("demo", "false") == "true"
+	fs.BoolVar(&c.demo, "demo", demoDefault, "seed demo data on first start (embedded) ($REGISTRY_DEMO)")
+	fs.Float64Var(&c.actsPerSecond, "acts-per-second", 20, "acts per second and client address")
+	str(&c.fabricNetwork, "fabric-network", "", "directory of a native network (registryctl network up): fills the fabric-* settings")
+	str(&c.fabricOrg, "fabric-org", "DataportMSP", "member org to connect as, with --fabric-network")
+	str(&c.fabric.Endpoint, "fabric-endpoint", "", "peer gateway host:port")
+	str(&c.fabric.TLSRootCert, "fabric-tls-ca", "", "PEM file of the peer's TLS CA")
+	str(&c.fabric.MSPID, "fabric-msp", "", "MSP id of the member org")
+	str(&c.fabric.Certificate, "fabric-cert", "", "client identity certificate (PEM)")
+	str(&c.fabric.PrivateKey, "fabric-key", "", "client identity key (PEM file or directory)")
+	str(&c.fabricAdminCert, "fabric-admin-cert", "", "admin identity certificate (PEM), for member administration")
+	str(&c.fabricAdminKey, "fabric-admin-key", "", "admin identity key (PEM file or directory)")
+	str(&c.fabric.Channel, "fabric-channel", network.ChannelID, "channel")
+	str(&c.fabric.Chaincode, "fabric-chaincode", chaincode.Name, "chaincode name")
+	str(&c.fabricAwait, "fabric-await", "", "comma-separated endpoint=tls-ca of further peers to await after each commit")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if c.backend != "embedded" && c.backend != "fabric" {
+		return nil, fmt.Errorf("--backend must be embedded or fabric, not %q", c.backend)
+	}
+	return c, nil
+}
+
+// backends opens the client and admin clients and returns a closer.
+func backends(cfg *config, logger *slog.Logger) (relay, admin *client.Client, channel string, closer func() error, err error) {
+	if cfg.backend == "embedded" {
+		cc, err := chaincode.New()
+		if err != nil {
+			return nil, nil, "", nil, err
+		}
+		l, err := ledger.Open(filepath.Join(cfg.data, "ledger"), ledger.Options{MSPID: cfg.member, Chaincodes: map[string]shim.Chaincode{chaincode.Name: cc}})
+		if err != nil {
+			return nil, nil, "", nil, err
+		}
+		as := func(name string) (*client.Client, error) {
+			id, err := l.Identity(cfg.member, name)
+			if err != nil {
+				return nil, err
+			}
+			return client.New(client.NewEmbedded(l, id, chaincode.Name)), nil
+		}
+		if relay, err = as("client"); err == nil {
+			admin, err = as("admin")
+		}
+		if err != nil {
+			l.Close()
+			return nil, nil, "", nil, err
+		}
+		if cfg.demo && !demo.Seeded(context.Background(), relay) {
+			began := time.Now()
+			if err := demo.Seed(context.Background(), l, cfg.data); err != nil {
+				l.Close()
+				return nil, nil, "", nil, err
+			}
+			logger.Info("demo data seeded", "took", time.Since(began).Round(time.Millisecond).String(), "keys", filepath.Join(cfg.data, "demo-keys"))
+		}
+		return relay, admin, l.ChannelID(), l.Close, nil
+	}
+	fc := cfg.fabric
+	adminCfg := fc
+	if cfg.fabricNetwork != "" {
+		n, err := network.New(network.Config{Dir: cfg.fabricNetwork})
+		if err != nil {
+			return nil, nil, "", nil, err
+		}
+		p, ok := n.Peer(cfg.fabricOrg)
+		if !ok {
+			return nil, nil, "", nil, fmt.Errorf("no member %s in %s", cfg.fabricOrg, cfg.fabricNetwork)
+		}
+		fc.Endpoint, fc.TLSRootCert, fc.MSPID = p.Address(), n.TLSCACert(p.Org), p.Org.MSPID
+		fc.Certificate, fc.PrivateKey = n.UserCert(p.Org, "User1"), n.UserKeyDir(p.Org, "User1")
+		for _, q := range n.Peers() {
+			fc.AwaitPeers = append(fc.AwaitPeers, client.FabricPeer{Endpoint: q.Address(), TLSRootCert: n.TLSCACert(q.Org)})
+		}
+		adminCfg = fc
+		adminCfg.Certificate, adminCfg.PrivateKey = n.UserCert(p.Org, "Admin"), n.UserKeyDir(p.Org, "Admin")
+	} else {
+		for _, pair := range strings.Split(cfg.fabricAwait, ",") {
+			if endpoint, ca, ok := strings.Cut(pair, "="); ok {
+				fc.AwaitPeers = append(fc.AwaitPeers, client.FabricPeer{Endpoint: endpoint, TLSRootCert: ca})
+			}
+		}
+		adminCfg = fc
+		adminCfg.Certificate, adminCfg.PrivateKey = cfg.fabricAdminCert, cfg.fabricAdminKey
+	}
+	rb, err := client.DialFabric(fc)
+	if err != nil {
+		return nil, nil, "", nil, err
+	}
+	closers := []func() error{rb.Close}
+	if adminCfg.Certificate != "" {
+		ab, err := client.DialFabric(adminCfg)
+		if err != nil {
+			rb.Close()
+			return nil, nil, "", nil, err
+		}
+		admin = client.New(ab)
+		closers = append(closers, ab.Close)
+	}
+	return client.New(rb), admin, fc.Channel, func() error {
+		var errs []error
+		for _, c := range closers {
+			errs = append(errs, c())
+		}
+		return errors.Join(errs...)
+	}, nil
+}
+
+// adminToken returns the configured member token, or one generated once
+// into DATA/admin-token (never logged).
+func adminToken(cfg *config) (token, source string, err error) {
+	if cfg.adminToken != "" {
+		return cfg.adminToken, "configured", nil
+	}
+	path := filepath.Join(cfg.data, "admin-token")
+	if raw, err := os.ReadFile(path); err == nil {
+		return strings.TrimSpace(string(raw)), path, nil
+	}
+	var b [24]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", "", err
+	}
+	token = hex.EncodeToString(b[:])
+	if err := os.MkdirAll(cfg.data, 0o700); err != nil {
+		return "", "", err
+	}
+	if err := atomicfile.Write(path, []byte(token+"\n"), 0o600); err != nil {
+		return "", "", err
+	}
+	return token, path, nil
+}
+
+// run serves until ctx ends; ready (tests) receives the bound address.
+func run(ctx context.Context, cfg *config, logger *slog.Logger, ready chan<- string) error {
+	began := time.Now()
+	relay, admin, channel, closeBackend, err := backends(cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := closeBackend(); err != nil {
+			logger.Error("closing the ledger", "err", err)
+		}
+	}()
+	token, source, err := adminToken(cfg)
+	if err != nil {
+		return fmt.Errorf("member token: %w", err)
+	}
+	var origins []string
+	for _, o := range strings.Split(cfg.cors, ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			origins = append(origins, o)
+		}
+	}
+	a, err := api.New(api.Config{Client: relay, Admin: admin, Channel: channel, AdminToken: token,
+		CORSOrigins: origins, ActsPerSecond: cfg.actsPerSecond, Logger: logger})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.listen)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	srv := &http.Server{Handler: a, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second,
+		WriteTimeout: 90 * time.Second, IdleTimeout: 2 * time.Minute}
+	logger.Info("registry-api serving", "address", "http://"+ln.Addr().String(), "backend", cfg.backend,
+		"memberToken", source, "startup", time.Since(began).Round(time.Millisecond).String())
+	if ready != nil {
+		ready <- ln.Addr().String()
+	}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	select {
+	case err := <-serveErr:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
