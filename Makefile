@@ -58,7 +58,7 @@ test-fabric: build
 	@set -e; dir=$$(mktemp -d -t registry-network.XXXXXX); \
 	trap '$(REGISTRYCTL) network down --dir "$$dir" --base-port $(TEST_NETWORK_PORT); rm -rf "$$dir"' EXIT; \
 	$(REGISTRYCTL) network up --dir "$$dir" --base-port $(TEST_NETWORK_PORT); \
-	$(GO) test -count=1 -tags fabric ./chaincode/ -fabric "$$dir" -fabric-port $(TEST_NETWORK_PORT)
+	$(GO) test -count=1 -tags fabric ./chaincode/ ./api/ -fabric "$$dir" -fabric-port $(TEST_NETWORK_PORT)
 
 ## bench: ledger tx/s at 1, 8, 64 submitters beside raw bbolt, evaluate latency,
 ## signed registry acts/s beside a trivial Put, ecrecover/s

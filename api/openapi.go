@@ -55,7 +55,7 @@ func (a *API) OpenAPI() (*openapi3.T, error) {
 		return nil, err
 	}
 	doc.Components.Schemas["Problem"] = problem
-	problemRef := &openapi3.SchemaRef{Ref: "#/components/schemas/Problem"}
+	problemRef := &openapi3.SchemaRef{Ref: "#/components/schemas/Problem", Value: problem.Value}
 	stamped, err := schemaOf(Stamped{}, doc.Components.Schemas)
 	if err != nil {
 		return nil, err

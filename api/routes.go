@@ -45,7 +45,7 @@ var pageParams = []queryParam{
 // signature. AddKey also carries the new key's proof of possession.
 type ActRequest struct {
 	Message           json.RawMessage `json:"message"`
-	Signature         string          `json:"signature"`
+	Signature         string          `json:"signature,omitempty"`
 	ProofOfPossession string          `json:"proofOfPossession,omitempty"`
 }
 

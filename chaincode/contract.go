@@ -1385,6 +1385,22 @@ func parsePageSize(s string) (int32, error) {
 	return int32(n), nil
 }
 
+// checkBookmark refuses a bookmark outside the listing's key range: a Fabric
+// peer would start the scan there, unchecked, and read other keys.
+func checkBookmark(stub shim.ChaincodeStubInterface, objectType string, attrs []string, bookmark string) error {
+	if bookmark == "" {
+		return nil
+	}
+	start, err := stub.CreateCompositeKey(objectType, attrs)
+	if err != nil {
+		return invalid("bookmark", "%v", err)
+	}
+	if !strings.HasPrefix(bookmark, start) {
+		return invalid("bookmark", "is not a bookmark of this listing")
+	}
+	return nil
+}
+
 // list pages through records, either directly by their primary keys or
 // through an index whose last attribute is the record id.
 func list(ctx contractapi.TransactionContextInterface, objectType, index, value, pageSize, bookmark string) (string, error) {
@@ -1396,6 +1412,9 @@ func list(ctx contractapi.TransactionContextInterface, objectType, index, value,
 	scan, attrs := objectType, []string{}
 	if index != "" {
 		scan, attrs = objectType+"~"+index, []string{value}
+	}
+	if err := checkBookmark(stub, scan, attrs, bookmark); err != nil {
+		return "", err
 	}
 	it, md, err := stub.GetStateByPartialCompositeKeyWithPagination(scan, attrs, size, bookmark)
 	if err != nil {
@@ -1456,6 +1475,9 @@ func (c *Registry) ListAgreements(ctx contractapi.TransactionContextInterface, b
 func (c *Registry) ListPriceModels(ctx contractapi.TransactionContextInterface, offering, pageSize, bookmark string) (string, error) {
 	size, err := parsePageSize(pageSize)
 	if err != nil {
+		return "", err
+	}
+	if err := checkBookmark(ctx.GetStub(), keyPriceModel, []string{offering}, bookmark); err != nil {
 		return "", err
 	}
 	it, md, err := ctx.GetStub().GetStateByPartialCompositeKeyWithPagination(keyPriceModel, []string{offering}, size, bookmark)

@@ -390,9 +390,10 @@ func (s *simulation) rangeIterator(start, end string) (*stateIterator, error) {
 
 // page answers a paginated query at once, with Fabric's LevelDB semantics: a
 // page of at most pageSize results (pageSize ≤ 0 means the total query limit),
-// starting at the bookmark if one is given, and as the next bookmark the first
-// key after the page, or "" when the range is exhausted. Paginated queries are
-// only allowed in read-only transactions.
+// starting at the bookmark if one is given (Fabric does not check that it
+// lies in the range; chaincode that takes bookmarks from callers must), and
+// as the next bookmark the first key after the page, or "" when the range is
+// exhausted. Paginated queries are only allowed in read-only transactions.
 func (s *simulation) page(start, end string, pageSize int32, bookmark string) (shim.StateQueryIteratorInterface, *peer.QueryResponseMetadata, error) {
 	if s.finished {
 		return nil, nil, errFinished
@@ -401,9 +402,7 @@ func (s *simulation) page(start, end string, pageSize int32, bookmark string) (s
 		return nil, nil, fmt.Errorf("txid [%s]: unsupported transaction: paginated queries are supported only in a read-only transaction", s.txID)
 	}
 	if bookmark != "" {
-		if bookmark < start || end != "" && bookmark >= end {
-			return nil, nil, fmt.Errorf("invalid bookmark %q: not within the queried range", bookmark)
-		}
+		// As a Fabric peer does: the bookmark is the new start, unchecked.
 		start = bookmark
 	}
 	limit := s.queryLimit
