@@ -158,7 +158,9 @@ func testHTTPRejections(t *testing.T, h *harness) {
 			return h.do(http.MethodPost, "/v1/agreements", map[string]any{"message": json.RawMessage(msg), "signature": "0x1234"}, nil, true)
 		}, 401, "unauthorized", "signature"},
 		{"replayed nonce", func() response { return h.act("/v1/agreements", replayed, s.customer.key) }, 409, "conflict", "message.nonce"},
-		{"passed deadline", interest(s.customer, func(m *chaincode.ExpressInterestMessage) { m.Deadline = chaincode.Uint(time.Now().Add(-time.Hour).Unix()) }), 400, "invalid", "message.deadline"},
+		{"passed deadline", interest(s.customer, func(m *chaincode.ExpressInterestMessage) {
+			m.Deadline = chaincode.Uint(time.Now().Add(-time.Hour).Unix())
+		}), 400, "invalid", "message.deadline"},
 		{"no in-house relationship", func() response {
 			return h.act("/v1/agreements", &chaincode.ExpressInterestMessage{Agreement: h.id("new"), Offering: s.offering.Offering, Customer: outsider.id, Replay: h.replay()}, outsider.key)
 		}, 403, "forbidden", "message.customer"},

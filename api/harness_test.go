@@ -300,4 +300,6 @@ func (s *scenario) priceModelMessage(version uint64, predecessor string) *chainc
 }
 
 // agreementPath is /v1/agreements/{id}/suffix.
-func agreementPath(id, suffix string) string { return "/v1/agreements/" + id + strings.TrimRight("/"+suffix, "/") }
+func agreementPath(id, suffix string) string {
+	return "/v1/agreements/" + id + strings.TrimRight("/"+suffix, "/")
+}

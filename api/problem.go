@@ -40,7 +40,9 @@ var codeStatus = map[chaincode.Code]int{
 	chaincode.CodeConflict:     http.StatusConflict,
 }
 
-func (p *Problem) Error() string { return fmt.Sprintf("%d %s: %s %s", p.Status, p.Code, p.Field, p.Rule) }
+func (p *Problem) Error() string {
+	return fmt.Sprintf("%d %s: %s %s", p.Status, p.Code, p.Field, p.Rule)
+}
 
 func newProblem(status int, code, field, rule string) *Problem {
 	return &Problem{Type: problemTypeBase + code, Title: http.StatusText(status), Status: status, Code: code, Field: field, Rule: rule, Detail: rule}

@@ -157,7 +157,9 @@ func (a *API) table() []route {
 		get("/v1/offerings/:id", "offerings", "The current state of an offering", chaincode.Offering{},
 			func(c *gin.Context) (string, []string) { return "GetOffering", []string{id(c)} }),
 		get("/v1/offerings/:id/versions/:version", "offerings", "One version of an offering, as submitted", chaincode.OfferingVersion{},
-			func(c *gin.Context) (string, []string) { return "GetOfferingVersion", []string{id(c), c.Param("version")} }),
+			func(c *gin.Context) (string, []string) {
+				return "GetOfferingVersion", []string{id(c), c.Param("version")}
+			}),
 		get("/v1/offerings/:id/history", "offerings", "Every committed change of an offering, newest first", []chaincode.HistoryEntry{},
 			func(c *gin.Context) (string, []string) { return "History", []string{"offering", id(c)} }),
 		list("/v1/offerings/:id/price-models", "price models", "The price-model versions of an offering, oldest first", chaincode.PriceModel{}, nil,

@@ -34,11 +34,11 @@ import (
 
 type config struct {
 	backend, data, listen, member, adminToken, cors string
-	demo                                             bool
-	actsPerSecond                                    float64
-	fabricNetwork, fabricOrg                         string
-	fabric                                           client.FabricConfig
-	fabricAdminCert, fabricAdminKey, fabricAwait     string
+	demo                                            bool
+	actsPerSecond                                   float64
+	fabricNetwork, fabricOrg                        string
+	fabric                                          client.FabricConfig
+	fabricAdminCert, fabricAdminKey, fabricAwait    string
 }
 
 func main() {
@@ -68,7 +68,9 @@ func env(name, def string) string {
 func parse(args []string) (*config, error) {
 	fs := flag.NewFlagSet("registry-api", flag.ContinueOnError)
 	c := &config{}
-	str := func(p *string, name, def, usage string) { fs.StringVar(p, name, env(name, def), usage+" ($REGISTRY_"+strings.ToUpper(strings.ReplaceAll(name, "-", "_"))+")") }
+	str := func(p *string, name, def, usage string) {
+		fs.StringVar(p, name, env(name, def), usage+" ($REGISTRY_"+strings.ToUpper(strings.ReplaceAll(name, "-", "_"))+")")
+	}
 	str(&c.backend, "backend", "embedded", "ledger: embedded or fabric")
 	str(&c.data, "data", "./data", "data directory of the embedded ledger (and the generated member token)")
 	str(&c.listen, "listen", "127.0.0.1:8080", "address to serve on")

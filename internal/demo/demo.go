@@ -240,7 +240,7 @@ func (s *seeder) offerings() error {
 func (s *seeder) agreements() error {
 	type agreement struct {
 		id, offering, customer, supplier, anbieter, parent, until string
-		annual                                                  uint64
+		annual                                                    uint64
 	}
 	const (
 		interest = "INTEREST"
