@@ -98,7 +98,12 @@ func (e *Embedded) ChaincodeEvents(ctx context.Context, from Position) iter.Seq2
 }
 
 // Height implements Backend.
-func (e *Embedded) Height(context.Context) (uint64, error) { return e.l.Height(), nil }
+func (e *Embedded) Height(context.Context) (uint64, error) {
+	if err := e.l.Healthy(); err != nil {
+		return 0, embeddedErr(err)
+	}
+	return e.l.Height(), nil
+}
 
 // Close implements Backend; the ledger stays open (its owner closes it).
 func (e *Embedded) Close() error { return nil }

@@ -273,6 +273,17 @@ func (l *Ledger) Close() error {
 	return l.closeErr
 }
 
+// Healthy reports whether the ledger takes transactions: ErrClosed after
+// Close, the ErrFailed error after a failed commit, else nil.
+func (l *Ledger) Healthy() error {
+	select {
+	case <-l.closing:
+		return ErrClosed
+	default:
+	}
+	return l.failed()
+}
+
 // ChannelID is the channel name recorded in the genesis block.
 func (l *Ledger) ChannelID() string { return l.channelID }
 
