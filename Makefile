@@ -20,13 +20,17 @@ NETWORK_DIR  ?= network/run
 NETWORK_PORT ?= 17000
 REGISTRYCTL  := $(BIN)/registryctl
 
-.PHONY: all build test test-fabric bench bench-memory fuzz lint fmt tools clean network-up network-down network-status
+.PHONY: all build run test test-fabric bench bench-memory fuzz lint fmt tools clean network-up network-down network-status
 
 all: lint test
 
 ## build: the commands, into ./bin
 build:
 	$(GO) build -o $(BIN)/ ./cmd/...
+
+## run: the registry on its embedded ledger in ./data, with demo data on first start
+run: build
+	$(BIN)/registry-api --demo
 
 ## network-up / network-down / network-status: the native Fabric network
 network-up: build

@@ -1,8 +1,11 @@
 // Command registryctl operates the EfA contract registry from the shell.
 //
 //	registryctl network up     [--dir DIR] [--base-port N] [--bft] ...
-//	registryctl network down   [--dir DIR] [--base-port N]
-//	registryctl network status [--dir DIR] [--base-port N]
+//	registryctl network down   [--dir DIR]
+//	registryctl network status [--dir DIR]
+//	registryctl keys new       --out FILE
+//	registryctl sign           --key FILE --type ACT --message JSON [--channel C]
+//	registryctl act            --key FILE --type ACT --message JSON [--api URL] [--token T]
 package main
 
 import (
@@ -34,13 +37,35 @@ func main() {
 const usage = `usage:
   registryctl network up     [flags]   start the native Fabric network (idempotent)
   registryctl network down   [flags]   stop the processes "up" started
-  registryctl network status [flags]   list the nodes and whether they run`
+  registryctl network status [flags]   list the nodes and whether they run
+  registryctl keys new       --out FILE                     create a signing key (secp256k1), print its address
+  registryctl sign           --key FILE --type ACT --message JSON
+                                                           sign an act (EIP-712); print the request body
+  registryctl act            --key FILE --type ACT --message JSON [--api URL] [--token TOKEN]
+                                                           fetch the types, sign, post the act, print the answer
+  (a message may leave out nonce and deadline: a fresh nonce and a deadline in an hour are filled in)`
 
 func run(ctx context.Context, args []string, out io.Writer) error {
-	if len(args) < 2 || args[0] != "network" {
+	if len(args) == 0 {
 		return errors.New(usage)
 	}
-	return networkCmd(ctx, args[1], args[2:], out)
+	switch args[0] {
+	case "network":
+		if len(args) < 2 {
+			return errors.New(usage)
+		}
+		return networkCmd(ctx, args[1], args[2:], out)
+	case "keys":
+		if len(args) < 2 || args[1] != "new" {
+			return errors.New(usage)
+		}
+		return keysNew(args[2:], out)
+	case "sign":
+		return signCmd(args[1:], out)
+	case "act":
+		return actCmd(ctx, args[1:], out)
+	}
+	return errors.New(usage)
 }
 
 func networkCmd(ctx context.Context, verb string, args []string, out io.Writer) error {

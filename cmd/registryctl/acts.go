@@ -1,0 +1,230 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math/big"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/efa-marktplatz/registry/api"
+	"github.com/efa-marktplatz/registry/chaincode"
+	"github.com/efa-marktplatz/registry/internal/atomicfile"
+	"github.com/ethereum/go-ethereum/crypto"
+)
+
+func keysNew(args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("keys new", flag.ContinueOnError)
+	path := fs.String("out", "", "file to write the private key to (hex, mode 0600)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *path == "" {
+		return errors.New("keys new: --out is required")
+	}
+	if _, err := os.Stat(*path); err == nil {
+		return fmt.Errorf("keys new: %s exists; not overwriting a key", *path)
+	}
+	key, err := crypto.GenerateKey()
+	if err != nil {
+		return err
+	}
+	if err := atomicfile.Write(*path, []byte(hex.EncodeToString(crypto.FromECDSA(key))+"\n"), 0o600); err != nil {
+		return err
+	}
+	fmt.Fprintln(out, crypto.PubkeyToAddress(key.PublicKey).Hex())
+	return nil
+}
+
+func loadKey(path string) (*ecdsa.PrivateKey, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("key: %w", err)
+	}
+	key, err := crypto.HexToECDSA(strings.TrimPrefix(strings.TrimSpace(string(raw)), "0x"))
+	if err != nil {
+		return nil, fmt.Errorf("key %s: %w", path, err)
+	}
+	return key, nil
+}
+
+// prepare decodes an act's message, filling in a fresh nonce and a deadline
+// an hour ahead when they are left out, and validates it as the chaincode does.
+func prepare(act, message string) (chaincode.Message, error) {
+	var fields map[string]any
+	if err := json.Unmarshal([]byte(message), &fields); err != nil {
+		return nil, fmt.Errorf("--message must be a JSON object: %w", err)
+	}
+	if n, ok := fields["nonce"]; !ok || n == "" {
+		r, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 128))
+		if err != nil {
+			return nil, err
+		}
+		fields["nonce"] = r.String()
+	}
+	if d, ok := fields["deadline"]; !ok || d == "" || d == "0" {
+		fields["deadline"] = fmt.Sprint(time.Now().Add(time.Hour).Unix())
+	}
+	raw, err := json.Marshal(fields)
+	if err != nil {
+		return nil, err
+	}
+	m, err := chaincode.NewMessage(act)
+	if err != nil {
+		return nil, fmt.Errorf("--type: %w (one of %s)", err, strings.Join(chaincode.ActTypes, ", "))
+	}
+	if err := chaincode.DecodeMessage(string(raw), m); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+func signCmd(args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("sign", flag.ContinueOnError)
+	keyFile := fs.String("key", "", "private key file (keys new)")
+	act := fs.String("type", "", "act, i.e. EIP-712 primary type: "+strings.Join(chaincode.ActTypes, ", "))
+	message := fs.String("message", "", "the act's message as JSON")
+	channel := fs.String("channel", "registry", "channel, the EIP-712 domain's salt")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	key, err := loadKey(*keyFile)
+	if err != nil {
+		return err
+	}
+	m, err := prepare(*act, *message)
+	if err != nil {
+		return err
+	}
+	body, err := signedBody(*channel, m, key)
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(out)
+	enc.SetIndent("", "  ")
+	return enc.Encode(body)
+}
+
+func signedBody(channel string, m chaincode.Message, key *ecdsa.PrivateKey) (api.ActRequest, error) {
+	sig, err := chaincode.Sign(channel, m, key)
+	if err != nil {
+		return api.ActRequest{}, err
+	}
+	raw, err := json.Marshal(m)
+	if err != nil {
+		return api.ActRequest{}, err
+	}
+	return api.ActRequest{Message: raw, Signature: sig}, nil
+}
+
+// actCmd fetches the signing material of the API, signs and posts an act.
+func actCmd(ctx context.Context, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("act", flag.ContinueOnError)
+	keyFile := fs.String("key", "", "private key file of the acting party")
+	act := fs.String("type", "", "act: "+strings.Join(chaincode.ActTypes, ", "))
+	message := fs.String("message", "", "the act's message as JSON")
+	base := fs.String("api", "http://127.0.0.1:8080", "registry API")
+	token := fs.String("token", "", "member token, for AddKey/RevokeKey on the member's authority (then --key is the new key, for AddKey)")
+	channel := fs.String("channel", "registry", "channel, the EIP-712 domain's salt (checked against the API's)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	key, err := loadKey(*keyFile)
+	if err != nil {
+		return err
+	}
+	var info api.EIP712
+	if err := fetchJSON(ctx, *base+"/v1/eip712", &info); err != nil {
+		return err
+	}
+	endpoint, ok := info.Endpoints[*act]
+	if !ok {
+		return fmt.Errorf("--type %q: the API has no such act", *act)
+	}
+	m, err := prepare(*act, *message)
+	if err != nil {
+		return err
+	}
+	if salt := info.Domain["salt"]; chaincode.Salt(*channel) != salt {
+		return fmt.Errorf("the API's domain salt %s is not that of channel %q (--channel)", salt, *channel)
+	}
+	body, err := signedBody(*channel, m, key)
+	if err != nil {
+		return err
+	}
+	if *token != "" { // on the member's authority: the signature is the new key's proof
+		body.ProofOfPossession, body.Signature = body.Signature, ""
+		if *act != chaincode.TypeAddKey {
+			body.ProofOfPossession = ""
+		}
+	}
+	typed, err := chaincode.TypedMessage(m)
+	if err != nil {
+		return err
+	}
+	path := endpoint.Path
+	for _, field := range []string{"party", "offering", "agreement"} {
+		if v, ok := typed[field].(string); ok {
+			path = strings.Replace(path, "{id}", v, 1)
+		}
+	}
+	raw, err := json.Marshal(body)
+	if err != nil {
+		return err
+	}
+	req, err := http.NewRequestWithContext(ctx, endpoint.Method, *base+path, bytes.NewReader(raw))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if *token != "" {
+		req.Header.Set("Authorization", "Bearer "+*token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("post %s: %w", path, err)
+	}
+	defer resp.Body.Close()
+	answer, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	var pretty bytes.Buffer
+	if json.Indent(&pretty, answer, "", "  ") == nil {
+		answer = pretty.Bytes()
+	}
+	fmt.Fprintf(out, "%s %s → %d\n%s\n", endpoint.Method, path, resp.StatusCode, answer)
+	if resp.StatusCode >= 300 {
+		return fmt.Errorf("the act was refused (%d)", resp.StatusCode)
+	}
+	return nil
+}
+
+func fetchJSON(ctx context.Context, url string, out any) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("get %s: %w", url, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("get %s: %s", url, resp.Status)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+		return fmt.Errorf("get %s: %w", url, err)
+	}
+	return nil
+}

@@ -1,0 +1,87 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/efa-marktplatz/registry/api"
+	"github.com/efa-marktplatz/registry/chaincode"
+	"github.com/efa-marktplatz/registry/client"
+	"github.com/efa-marktplatz/registry/internal/demo"
+	"github.com/efa-marktplatz/registry/ledger"
+	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
+	"github.com/stretchr/testify/require"
+)
+
+// A person drives acts from the shell: a new key, its registration on the
+// member's authority, and an act signed with it, against a real API.
+func TestKeysSignAndAct(t *testing.T) {
+	dir := t.TempDir()
+	cc, err := chaincode.New()
+	require.NoError(t, err)
+	l, err := ledger.Open(filepath.Join(dir, "ledger"), ledger.Options{MSPID: "DataportMSP", Chaincodes: map[string]shim.Chaincode{chaincode.Name: cc}, NoSync: true})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = l.Close() })
+	require.NoError(t, demo.Seed(context.Background(), l, dir))
+	as := func(name string) *client.Client {
+		id, err := l.Identity("DataportMSP", name)
+		require.NoError(t, err)
+		return client.New(client.NewEmbedded(l, id, chaincode.Name))
+	}
+	a, err := api.New(api.Config{Client: as("client"), Admin: as("admin"), Channel: l.ChannelID(), AdminToken: "tok"})
+	require.NoError(t, err)
+	srv := httptest.NewServer(a)
+	t.Cleanup(srv.Close)
+	ctx := context.Background()
+	var out bytes.Buffer
+
+	// keys new
+	keyFile := filepath.Join(dir, "new.key")
+	require.NoError(t, run(ctx, []string{"keys", "new", "--out", keyFile}, &out))
+	address := strings.TrimSpace(out.String())
+	require.Regexp(t, `^0x[0-9a-fA-F]{40}$`, address)
+	fi, err := os.Stat(keyFile)
+	require.NoError(t, err)
+	require.Equal(t, os.FileMode(0o600), fi.Mode().Perm())
+	require.Error(t, run(ctx, []string{"keys", "new", "--out", keyFile}, &out), "an existing key is not overwritten")
+
+	// sign: a body whose signature recovers to the key
+	out.Reset()
+	require.NoError(t, run(ctx, []string{"sign", "--key", keyFile, "--type", "PlaceOrder",
+		"--message", `{"agreement":"a","termsHash":"` + chaincode.ZeroHash + `"}`}, &out))
+	var body api.ActRequest
+	require.NoError(t, json.Unmarshal(out.Bytes(), &body))
+	m, err := prepare("PlaceOrder", string(body.Message))
+	require.NoError(t, err)
+	typed, err := chaincode.TypedMessage(m)
+	require.NoError(t, err)
+	digest, err := chaincode.Digest("registry", "PlaceOrder", typed)
+	require.NoError(t, err)
+	signer, err := chaincode.RecoverSigner(digest, body.Signature)
+	require.NoError(t, err)
+	require.Equal(t, address, signer.Hex())
+
+	// act: the member adds the new key to Hamburg; Hamburg then expresses interest with it.
+	out.Reset()
+	require.NoError(t, run(ctx, []string{"act", "--api", srv.URL, "--token", "tok", "--key", keyFile, "--type", "AddKey",
+		"--message", `{"party":"hamburg","key":"` + address + `","validFrom":"0","validUntil":"0"}`}, &out), out.String())
+	out.Reset()
+	require.NoError(t, run(ctx, []string{"act", "--api", srv.URL, "--key", keyFile, "--type", "ExpressInterest",
+		"--message", `{"agreement":"hamburg-bauantrag","offering":"digitaler-bauantrag","customer":"hamburg","parentAgreement":""}`}, &out), out.String())
+	require.Contains(t, out.String(), "POST /v1/agreements → 201")
+	require.Contains(t, out.String(), `"status": "INTEREST"`)
+
+	// A refused act says why and fails.
+	out.Reset()
+	err = run(ctx, []string{"act", "--api", srv.URL, "--key", keyFile, "--type", "ExpressInterest",
+		"--message", `{"agreement":"hamburg-bauantrag","offering":"digitaler-bauantrag","customer":"hamburg","parentAgreement":""}`}, &out)
+	require.Error(t, err)
+	require.Contains(t, out.String(), "409")
+	require.Contains(t, out.String(), `"field": "message.agreement"`)
+}
