@@ -77,10 +77,12 @@ type EIP712Field struct {
 	Type string `json:"type"`
 }
 
-// EIP712Endpoint says where an act is posted.
+// EIP712Endpoint says where an act is posted; PathField names the message
+// field whose value is the path's {id}.
 type EIP712Endpoint struct {
-	Method string `json:"method"`
-	Path   string `json:"path"`
+	Method    string `json:"method"`
+	Path      string `json:"path"`
+	PathField string `json:"pathField,omitempty"`
 }
 
 func (a *API) routes() {
@@ -233,7 +235,7 @@ func (a *API) eip712(c *gin.Context) {
 	}
 	for _, r := range a.table() {
 		if r.act != "" {
-			out.Endpoints[r.act] = EIP712Endpoint{Method: r.method, Path: openAPIPath(r.path)}
+			out.Endpoints[r.act] = EIP712Endpoint{Method: r.method, Path: openAPIPath(r.path), PathField: r.pathField}
 		}
 	}
 	c.JSON(http.StatusOK, out)

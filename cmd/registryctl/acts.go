@@ -173,10 +173,9 @@ func actCmd(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	path := endpoint.Path
-	for _, field := range []string{"party", "offering", "agreement"} {
-		if v, ok := typed[field].(string); ok {
-			path = strings.Replace(path, "{id}", v, 1)
-		}
+	if endpoint.PathField != "" {
+		id, _ := typed[endpoint.PathField].(string)
+		path = strings.Replace(path, "{id}", id, 1)
 	}
 	raw, err := json.Marshal(body)
 	if err != nil {
