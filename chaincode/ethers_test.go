@@ -1,35 +1,15 @@
 package chaincode_test
 
 import (
-	"bytes"
 	"encoding/hex"
 	"encoding/json"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
 
 	"github.com/efa-marktplatz/registry/chaincode"
+	"github.com/efa-marktplatz/registry/internal/jstest"
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/stretchr/testify/require"
 )
-
-// ethersDir holds a pinned ethers v6 and a script that signs as a portal does.
-const ethersDir = "../test/js"
-
-// installEthers installs ethers from the npm registry (package-lock.json
-// pins it) unless it is there already. npm and node are required: without
-// them the test fails, it does not skip.
-func installEthers(t *testing.T) {
-	t.Helper()
-	if _, err := os.Stat(filepath.Join(ethersDir, "node_modules", "ethers")); err == nil {
-		return
-	}
-	cmd := exec.Command("npm", "ci", "--no-audit", "--no-fund")
-	cmd.Dir = ethersDir
-	out, err := cmd.CombinedOutput()
-	require.NoError(t, err, "npm ci in %s: %s", ethersDir, out)
-}
 
 type ethersResult struct {
 	Address   string `json:"address"`
@@ -51,13 +31,7 @@ func ethersSign(t *testing.T, channel string, m chaincode.Message, keyHex string
 		"message":     typed,
 	})
 	require.NoError(t, err)
-	cmd := exec.Command("node", "sign.mjs")
-	cmd.Dir = ethersDir
-	cmd.Stdin = bytes.NewReader(input)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	require.NoError(t, err, "node sign.mjs: %s", stderr.String())
+	out := jstest.Node(t, "sign.mjs", input)
 	var r ethersResult
 	require.NoError(t, json.Unmarshal(out, &r), "%s", out)
 	return r
@@ -67,7 +41,7 @@ func ethersSign(t *testing.T, channel string, m chaincode.Message, keyHex string
 // and types the registry exports; the chaincode accepts the signatures, and
 // both libraries compute the same digest for every act type.
 func TestEthersSignaturesAreAccepted(t *testing.T) {
-	installEthers(t)
+	jstest.Install(t)
 	e := newEmbeddedEnv(t, nil, false)
 	s := newScenario(t, e)
 	key := newKey(t)

@@ -1,0 +1,53 @@
+// Package jstest runs the project's JavaScript checks (test/js): ethers v6
+// from the npm registry, pinned by package-lock.json, as a portal uses it.
+package jstest
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// Dir returns test/js, found from the test's package directory.
+func Dir(t testing.TB) string {
+	t.Helper()
+	dir, err := filepath.Abs(filepath.Join("..", "test", "js"))
+	require.NoError(t, err)
+	require.FileExists(t, filepath.Join(dir, "package.json"))
+	return dir
+}
+
+// Install installs the pinned packages unless they are there. Node and npm
+// are required: without them the test fails, it does not skip.
+func Install(t testing.TB) string {
+	t.Helper()
+	dir := Dir(t)
+	if _, err := os.Stat(filepath.Join(dir, "node_modules", "ethers")); err == nil {
+		return dir
+	}
+	cmd := exec.Command("npm", "ci", "--no-audit", "--no-fund")
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "npm ci in %s: %s", dir, out)
+	return dir
+}
+
+// Node runs a script of test/js with input on stdin and extra environment,
+// and returns its standard output.
+func Node(t testing.TB, script string, stdin []byte, env ...string) []byte {
+	t.Helper()
+	dir := Install(t)
+	cmd := exec.Command("node", script)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), env...)
+	cmd.Stdin = bytes.NewReader(stdin)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	require.NoError(t, err, "node %s: %s\n%s", script, stderr.String(), out)
+	return out
+}
