@@ -6,6 +6,10 @@
 // is an RFC 9457 problem (application/problem+json) naming the field and the
 // rule; statuses are mapped in one place (problemFor). No business rule
 // lives here.
+//
+// On the embedded ledger, query answers are cached for as long as the
+// ledger's height is unchanged (see readCache): a read after a commit is
+// answered afresh, so the cache never serves stale state.
 package api
 
 import (
@@ -61,6 +65,7 @@ type API struct {
 	limiter  *limiter
 	token    [32]byte
 	doc      openAPIDoc
+	cache    readCache
 }
 
 // New builds the API.

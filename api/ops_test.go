@@ -115,3 +115,23 @@ func mustKey(t *testing.T) *ecdsa.PrivateKey {
 	require.NoError(t, err)
 	return k
 }
+
+// Reads are cached while committed state is unchanged; an act moves the
+// state on, and the next read sees it.
+func TestReadsFollowWrites(t *testing.T) {
+	h := newEmbedded(t, api.Config{})
+	s := h.scenario()
+	id := h.id("cached")
+	require.Equal(t, http.StatusCreated, h.act("/v1/agreements", &chaincode.ExpressInterestMessage{Agreement: id, Offering: s.offering.Offering, Customer: s.customer.id, Replay: h.replay()}, s.customer.key).status)
+	var a chaincode.Agreement
+	for range 3 {
+		h.get(agreementPath(id, "")).json(t, &a)
+		require.Equal(t, chaincode.AgreementInterest, a.Status)
+	}
+	require.Equal(t, http.StatusCreated, h.act(agreementPath(id, "fees"), &chaincode.EnterFeesMessage{Agreement: id, FeeVersion: 1, PriceModelHash: s.priceModel.Hash, AnnualFee: 1, Replay: h.replay()}, s.supplier.key).status)
+	h.get(agreementPath(id, "")).json(t, &a)
+	require.Equal(t, chaincode.AgreementFeesEntered, a.Status)
+	var page struct{ Items []chaincode.Agreement }
+	h.get("/v1/agreements?status=FEES_ENTERED").json(t, &page)
+	require.Len(t, page.Items, 1)
+}

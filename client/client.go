@@ -222,6 +222,21 @@ func (c *Client) ChaincodeEvents(ctx context.Context, from Position) iter.Seq2[*
 // Height is the number of blocks on the channel.
 func (c *Client) Height(ctx context.Context) (uint64, error) { return c.b.Height(ctx) }
 
+// Versioned is a backend that tells, without a round trip, a version of
+// committed state: equal versions mean equal answers to every query.
+type Versioned interface {
+	Version() uint64
+}
+
+// StateVersion returns the backend's state version, if it has one.
+func (c *Client) StateVersion() (uint64, bool) {
+	v, ok := c.b.(Versioned)
+	if !ok {
+		return 0, false
+	}
+	return v.Version(), true
+}
+
 // Act submits a party's signed act: the EIP-712 message (JSON) and its
 // signature; AddKey also takes the new key's proof of possession. It returns
 // the record the act changed.
