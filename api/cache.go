@@ -17,7 +17,13 @@ type readCache struct {
 	entries map[string][]byte
 }
 
-const readCacheBytes = 32 << 20
+// readCacheBytes bounds the cache; answers above readCacheEntryBytes (long
+// listing pages, rarely asked for twice) are not kept, so the cache holds
+// many small hot records rather than a few walks through a listing.
+const (
+	readCacheBytes      = 8 << 20
+	readCacheEntryBytes = 64 << 10
+)
 
 func cacheKey(function string, args []string) string {
 	return function + "\x00" + strings.Join(args, "\x00")
@@ -34,6 +40,9 @@ func (c *readCache) get(version uint64, key string) ([]byte, bool) {
 }
 
 func (c *readCache) put(version uint64, key string, value []byte) {
+	if len(value) > readCacheEntryBytes {
+		return
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.version != version || c.entries == nil || c.bytes+len(value) > readCacheBytes {

@@ -144,12 +144,34 @@ func (l *Ledger) commit(batch []*pendingTx) {
 	for i, p := range batch {
 		p.result <- commitResult{block: num, index: uint32(i), code: p.tx.ValidationCode}
 	}
-	if now := time.Now(); now.Sub(l.lastRelease) >= releaseInterval {
-		l.lastRelease = now
-		if err := releaseMapped(l.db, storeSize); err != nil {
-			slog.Warn("ledger: could not release mapped store pages", "err", err)
-		}
+	// Only the committer writes, so no remap can run concurrently here.
+	l.releaseIfDue(storeSize)
+}
+
+// releaseIfDue releases the store's mapped pages (releaseMapped) if the last
+// release is at least releaseInterval ago. Readers call it inside their read
+// transaction and the committer between commits, so that reads of a large
+// ledger do not leave it resident in the process either; only one of them
+// releases per interval.
+func (l *Ledger) releaseIfDue(storeSize int64) {
+	now := time.Now().UnixNano()
+	last := l.lastRelease.Load()
+	if now-last < int64(releaseInterval) || !l.lastRelease.CompareAndSwap(last, now) {
+		return
 	}
+	if err := releaseMapped(l.db, storeSize); err != nil {
+		slog.Warn("ledger: could not release mapped store pages", "err", err)
+	}
+}
+
+// view runs fn in a read transaction of the store and releases the mapped
+// pages when due before the transaction ends.
+func (l *Ledger) view(fn func(*bolt.Tx) error) error {
+	return l.db.View(func(tx *bolt.Tx) error {
+		err := fn(tx)
+		l.releaseIfDue(tx.Size())
+		return err
+	})
 }
 
 // releaseInterval is the least time between two releases of the store's

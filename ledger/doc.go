@@ -47,10 +47,10 @@
 // that moot here (one fsync per block, not per transaction).
 //
 // Memory: bbolt maps the file read-only and reads through the map. The
-// committer regularly hands the mapped pages back to the kernel's page cache
-// (see releaseMapped), so the process's resident memory is bounded by the
-// commit rate, not by the size of the ledger; the Go heap holds only the
-// blocks in flight. A store commit that fails stops the ledger (ErrFailed)
+// committer and the readers hand the mapped pages back to the kernel's page
+// cache at most every 100ms (see releaseMapped), so the process's resident
+// memory is bounded by what is read and written in that time, not by the
+// size of the ledger; the Go heap holds only the blocks in flight. A store commit that fails stops the ledger (ErrFailed)
 // until it is reopened.
 //
 // # Differences from a Fabric peer

@@ -92,7 +92,7 @@ type Ledger struct {
 	closed   bool
 	closeErr error
 
-	lastRelease time.Time // when the committer last released the mapped store pages
+	lastRelease atomic.Int64 // when the mapped store pages were last released (Unix ns)
 
 	mu       sync.Mutex
 	height   uint64        // number of committed blocks
@@ -318,7 +318,7 @@ func (l *Ledger) head() (uint64, <-chan struct{}) {
 // Block returns a committed block.
 func (l *Ledger) Block(n uint64) (*Block, error) {
 	var b *Block
-	err := l.db.View(func(tx *bolt.Tx) error {
+	err := l.view(func(tx *bolt.Tx) error {
 		var err error
 		b, err = readBlock(tx, n)
 		return err
@@ -339,7 +339,7 @@ type TxLocation struct {
 func (l *Ledger) Transaction(txID string) (*Transaction, TxLocation, error) {
 	var t *Transaction
 	var loc TxLocation
-	err := l.db.View(func(tx *bolt.Tx) error {
+	err := l.view(func(tx *bolt.Tx) error {
 		pos := tx.Bucket(bucketTxIDs).Get([]byte(txID))
 		if pos == nil {
 			return ErrNotFound
@@ -509,6 +509,7 @@ func (l *Ledger) simulate(signer *Identity, p Proposal, readOnly bool) (*Transac
 		metaWrites: map[string]MetadataWrite{},
 	}
 	resp := invoke(cc, sim)
+	l.releaseIfDue(rtx.Size())
 	if resp.Status < shim.ERRORTHRESHOLD && sim.batching {
 		// The Fabric shim flushes an open write batch when Invoke returns.
 		if err := sim.FinishWriteBatch(); err != nil {
