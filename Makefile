@@ -20,7 +20,7 @@ NETWORK_DIR  ?= network/run
 NETWORK_PORT ?= 17000
 REGISTRYCTL  := $(BIN)/registryctl
 
-.PHONY: all build run test test-fabric bench bench-memory fuzz lint fmt tools clean network-up network-down network-status
+.PHONY: all build run test test-fabric bench bench-api bench-memory fuzz lint fmt tools clean network-up network-down network-status
 
 all: lint test
 
@@ -73,6 +73,12 @@ bench: $(BENCHSTAT)
 ## fuzz: fuzz act decoding and validation for FUZZTIME
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzDecodeAct -fuzztime $(FUZZTIME) ./chaincode/
+
+## bench-api: GET /v1/offerings/{id} beside a bare gin handler (wrk, alternating
+## rounds), then signed acts/s over HTTP; needs wrk (apt-get install wrk)
+bench-api: build
+	$(GO) build -o $(BIN)/ ./test/apibench
+	test/apibench/compare.sh $(BIN)
 
 ## bench-memory: resident memory while committing LOAD_TXS transactions
 bench-memory:

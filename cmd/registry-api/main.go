@@ -18,6 +18,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -77,9 +78,16 @@ func parse(args []string) (*config, error) {
 	str(&c.member, "member", "DataportMSP", "MSP id of the member org this instance runs as (embedded)")
 	str(&c.adminToken, "admin-token", "", "bearer token of member administration (default: generated into DATA/admin-token)")
 	str(&c.cors, "cors-origins", "", "comma-separated portal origins allowed by CORS")
-	demoDefault := env("demo", "false") == "true"
+	demoDefault, err := strconv.ParseBool(env("demo", "false"))
+	if err != nil {
+		return nil, fmt.Errorf("REGISTRY_DEMO: %w", err)
+	}
 	fs.BoolVar(&c.demo, "demo", demoDefault, "seed demo data on first start (embedded) ($REGISTRY_DEMO)")
-	fs.Float64Var(&c.actsPerSecond, "acts-per-second", 20, "acts per second and client address")
+	rate, err := strconv.ParseFloat(env("acts-per-second", "20"), 64)
+	if err != nil {
+		return nil, fmt.Errorf("REGISTRY_ACTS_PER_SECOND: %w", err)
+	}
+	fs.Float64Var(&c.actsPerSecond, "acts-per-second", rate, "acts per second and client address ($REGISTRY_ACTS_PER_SECOND)")
 	str(&c.fabricNetwork, "fabric-network", "", "directory of a native network (registryctl network up): fills the fabric-* settings")
 	str(&c.fabricOrg, "fabric-org", "DataportMSP", "member org to connect as, with --fabric-network")
 	str(&c.fabric.Endpoint, "fabric-endpoint", "", "peer gateway host:port")

@@ -124,4 +124,19 @@ func TestFlagsAndEnvironment(t *testing.T) {
 	require.Equal(t, "127.0.0.1:1", cfg.listen, "a flag beats the environment")
 	_, err = parse([]string{"--backend", "postgres"})
 	require.Error(t, err)
+
+	t.Setenv("REGISTRY_ACTS_PER_SECOND", "250")
+	t.Setenv("REGISTRY_DEMO", "1")
+	cfg, err = parse(nil)
+	require.NoError(t, err)
+	require.InDelta(t, 250, cfg.actsPerSecond, 0)
+	require.True(t, cfg.demo)
+
+	for name, value := range map[string]string{"REGISTRY_ACTS_PER_SECOND": "fast", "REGISTRY_DEMO": "yes please"} {
+		t.Run(name, func(t *testing.T) {
+			t.Setenv(name, value)
+			_, err := parse(nil)
+			require.ErrorContains(t, err, name, "a malformed variable is named")
+		})
+	}
 }
