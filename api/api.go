@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/efa-marktplatz/registry/client"
+	"github.com/efa-marktplatz/registry/proof"
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/time/rate"
@@ -42,6 +43,9 @@ type Config struct {
 	Admin *client.Client
 	// Channel names the EIP-712 domain's salt.
 	Channel string
+	// Trust holds the root certificates /terms and /verification check
+	// proof bundles against.
+	Trust *proof.Trust
 	// AdminToken authorizes member administration (Authorization: Bearer).
 	// Empty disables member administration.
 	AdminToken string

@@ -13,6 +13,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -23,6 +25,7 @@ import (
 	"github.com/efa-marktplatz/registry/client"
 	"github.com/efa-marktplatz/registry/ledger"
 	"github.com/efa-marktplatz/registry/network"
+	"github.com/efa-marktplatz/registry/proof"
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -55,6 +58,7 @@ type harness struct {
 	suffix  string
 	api     *api.API
 	ledger  *ledger.Ledger // embedded only
+	trust   *proof.Trust
 	router  routers.Router
 	nonce   atomic.Uint64
 }
@@ -72,7 +76,8 @@ func newEmbedded(t testing.TB, cfg api.Config) *harness {
 	t.Helper()
 	cc, err := chaincode.New()
 	require.NoError(t, err)
-	l, err := ledger.Open(t.TempDir(), ledger.Options{MSPID: "DataportMSP", Chaincodes: map[string]shim.Chaincode{chaincode.Name: cc}, NoSync: true})
+	dir := t.TempDir()
+	l, err := ledger.Open(dir, ledger.Options{MSPID: "DataportMSP", Chaincodes: map[string]shim.Chaincode{chaincode.Name: cc}, NoSync: true})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = l.Close() })
 	as := func(name string) *client.Client {
@@ -81,6 +86,10 @@ func newEmbedded(t testing.TB, cfg api.Config) *harness {
 		return client.New(client.NewEmbedded(l, id, chaincode.Name))
 	}
 	cfg.Client, cfg.Admin, cfg.Channel = as("client"), as("admin"), l.ChannelID()
+	if cfg.Trust == nil {
+		cfg.Trust, err = proof.LoadRoots(filepath.Join(dir, "msp"))
+		require.NoError(t, err)
+	}
 	h := serve(t, cfg)
 	h.ledger = l
 	return h
@@ -105,7 +114,22 @@ func newFabric(t testing.TB) *harness {
 		t.Cleanup(func() { _ = c.Close() })
 		return c
 	}
-	return serve(t, api.Config{Client: dial("User1"), Admin: dial("Admin"), Channel: network.ChannelID})
+	return serve(t, api.Config{Client: dial("User1"), Admin: dial("Admin"), Channel: network.ChannelID, Trust: networkTrust(t, n)})
+}
+
+// networkTrust is what an auditor pins for the network: the CA roots of the
+// orderer org and of every member org.
+func networkTrust(t testing.TB, n *network.Network) *proof.Trust {
+	t.Helper()
+	trust := &proof.Trust{}
+	for _, org := range append([]network.Org{network.OrdererOrg}, network.Members...) {
+		path, err := n.CACert(org.MSPID)
+		require.NoError(t, err)
+		pem, err := os.ReadFile(path)
+		require.NoError(t, err)
+		require.NoError(t, trust.AddRootsPEM(org.MSPID, pem))
+	}
+	return trust
 }
 
 func serve(t testing.TB, cfg api.Config) *harness {
@@ -133,7 +157,7 @@ func serve(t testing.TB, cfg api.Config) *harness {
 	b := make([]byte, 4)
 	_, err = rand.Read(b)
 	require.NoError(t, err)
-	return &harness{t: t, url: srv.URL, channel: cfg.Channel, suffix: "-" + hex.EncodeToString(b), api: a, router: router}
+	return &harness{t: t, url: srv.URL, channel: cfg.Channel, suffix: "-" + hex.EncodeToString(b), api: a, router: router, trust: cfg.Trust}
 }
 
 func (h *harness) id(base string) string { return base + h.suffix }

@@ -83,6 +83,8 @@ func problemFor(err error) *Problem {
 			p.Rule = "the endorsements do not satisfy the policy of a written key (" + ce.ValidationCode.String() + ")"
 		}
 		txID = ce.TxID
+	case errors.Is(err, client.ErrNoEvidence):
+		p = newProblem(http.StatusNotImplemented, "not_implemented", "", "this API's ledger backend cannot export ledger evidence")
 	case errors.Is(err, client.ErrUnavailable), errors.As(err, &se), errors.As(err, &cse):
 		p = newProblem(http.StatusServiceUnavailable, "unavailable", "", "the ledger cannot take or confirm transactions right now; retry later")
 	default:

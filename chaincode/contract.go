@@ -737,15 +737,7 @@ func (c *Registry) SubmitOffering(ctx contractapi.TransactionContextInterface, m
 
 // contentHash is the EIP-712 digest of a record's content.
 func (t *tx) contentHash(primaryType string, content any) (string, error) {
-	typed, err := TypedMessage(content)
-	if err != nil {
-		return "", fmt.Errorf("typed %s: %w", primaryType, err)
-	}
-	h, err := Digest(t.channel, primaryType, typed)
-	if err != nil {
-		return "", fmt.Errorf("hash %s: %w", primaryType, err)
-	}
-	return "0x" + hex.EncodeToString(h), nil
+	return ContentHash(t.channel, primaryType, content)
 }
 
 // AcceptOffering publishes the latest version of an offering, signed by the
@@ -1050,8 +1042,8 @@ func (t *tx) endorsementPolicy(a *Agreement) error {
 	return nil
 }
 
-// termsContent is what a fee version's terms hash (type Terms) covers.
-type termsContent struct {
+// Terms is what a fee version's terms hash (EIP-712 type Terms) covers.
+type Terms struct {
 	Agreement       string `json:"agreement"`
 	Offering        string `json:"offering"`
 	OfferingVersion Uint   `json:"offeringVersion"`
@@ -1106,12 +1098,7 @@ func (c *Registry) EnterFees(ctx contractapi.TransactionContextInterface, messag
 		return "", notFound("message.priceModelHash", "no price-model version of offering %s has hash %s", a.Offering, m.PriceModelHash)
 	}
 	fees := Fees{AnnualFee: uint64(m.AnnualFee), ProRataFee: uint64(m.ProRataFee), ConnectionFee: uint64(m.ConnectionFee), ScopeOfUse: m.ScopeOfUse}
-	terms := termsContent{
-		Agreement: a.ID, Offering: a.Offering, OfferingVersion: Uint(a.OfferingVersion), OfferingHash: a.OfferingHash,
-		PriceModel: Uint(ref.Version), PriceModelHash: m.PriceModelHash, FeeVersion: m.FeeVersion,
-		AnnualFee: m.AnnualFee, ProRataFee: m.ProRataFee, ConnectionFee: m.ConnectionFee, ScopeOfUse: m.ScopeOfUse,
-		Customer: a.Customer, Supplier: a.Supplier, Anbieter: a.Anbieter, ParentAgreement: a.ParentAgreement,
-	}
+	terms := TermsOf(a, &FeeVersion{Version: uint64(m.FeeVersion), PriceModelVersion: ref.Version, PriceModelHash: m.PriceModelHash, Fees: fees})
 	termsHash, err := t.contentHash(TypeTerms, &terms)
 	if err != nil {
 		return "", err

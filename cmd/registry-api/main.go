@@ -30,6 +30,7 @@ import (
 	"github.com/efa-marktplatz/registry/internal/demo"
 	"github.com/efa-marktplatz/registry/ledger"
 	"github.com/efa-marktplatz/registry/network"
+	"github.com/efa-marktplatz/registry/proof"
 	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
 )
 
@@ -40,6 +41,7 @@ type config struct {
 	fabricNetwork, fabricOrg                        string
 	fabric                                          client.FabricConfig
 	fabricAdminCert, fabricAdminKey, fabricAwait    string
+	trustRoots                                      string
 }
 
 func main() {
@@ -100,6 +102,8 @@ func parse(args []string) (*config, error) {
 	str(&c.fabric.Channel, "fabric-channel", network.ChannelID, "channel")
 	str(&c.fabric.Chaincode, "fabric-chaincode", chaincode.Name, "chaincode name")
 	str(&c.fabricAwait, "fabric-await", "", "comma-separated endpoint=tls-ca of further peers to await after each commit")
+	str(&c.trustRoots, "trust-roots", "", "root certificates (MSPID.pem files) /terms and /verification check bundles against "+
+		"(default: the embedded ledger's CAs, or the --fabric-network's orgs)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -194,6 +198,38 @@ func backends(cfg *config, logger *slog.Logger) (relay, admin *client.Client, ch
 	}, nil
 }
 
+// trustedRoots returns the roots /terms and /verification verify against:
+// --trust-roots, else the embedded ledger's CAs or the native network's orgs.
+func trustedRoots(cfg *config) (*proof.Trust, error) {
+	switch {
+	case cfg.trustRoots != "":
+		return proof.LoadRoots(cfg.trustRoots)
+	case cfg.backend == "embedded":
+		return proof.LoadRoots(filepath.Join(cfg.data, "ledger", "msp"))
+	case cfg.fabricNetwork != "":
+		n, err := network.New(network.Config{Dir: cfg.fabricNetwork})
+		if err != nil {
+			return nil, err
+		}
+		trust := &proof.Trust{}
+		for _, org := range append([]network.Org{network.OrdererOrg}, network.Members...) {
+			path, err := n.CACert(org.MSPID)
+			if err != nil {
+				return nil, err
+			}
+			pem, err := os.ReadFile(path)
+			if err != nil {
+				return nil, fmt.Errorf("trust roots: %w", err)
+			}
+			if err := trust.AddRootsPEM(org.MSPID, pem); err != nil {
+				return nil, err
+			}
+		}
+		return trust, nil
+	}
+	return nil, nil
+}
+
 // adminToken returns the configured member token, or one generated once
 // into DATA/admin-token (never logged).
 func adminToken(cfg *config) (token, source string, err error) {
@@ -240,7 +276,14 @@ func run(ctx context.Context, cfg *config, logger *slog.Logger, ready chan<- str
 			origins = append(origins, o)
 		}
 	}
-	a, err := api.New(api.Config{Client: relay, Admin: admin, Channel: channel, AdminToken: token,
+	trust, err := trustedRoots(cfg)
+	if err != nil {
+		return err
+	}
+	if trust == nil {
+		logger.Warn("no root certificates configured: /terms and /verification report every bundle as unverified; set --trust-roots")
+	}
+	a, err := api.New(api.Config{Client: relay, Admin: admin, Channel: channel, AdminToken: token, Trust: trust,
 		CORSOrigins: origins, ActsPerSecond: cfg.actsPerSecond, Logger: logger})
 	if err != nil {
 		return err

@@ -6,6 +6,9 @@
 //	registryctl keys new       --out FILE
 //	registryctl sign           --key FILE --type ACT --message JSON [--channel C]
 //	registryctl act            --key FILE --type ACT --message JSON [--api URL] [--token T]
+//	registryctl proof export   --agreement ID [--api URL] [--out FILE]
+//	registryctl proof roots    --data DIR | --network DIR [--out DIR]
+//	registryctl verify         [--roots DIR] [--checkpoint N:HASH] [--json] [-q] BUNDLE...
 package main
 
 import (
@@ -43,6 +46,13 @@ const usage = `usage:
                                                            sign an act (EIP-712); print the request body
   registryctl act            --key FILE --type ACT --message JSON [--api URL] [--token TOKEN]
                                                            fetch the types, sign, post the act, print the answer
+  registryctl proof export   --agreement ID [--api URL] [--out FILE]
+                                                           save an agreement's proof bundle
+  registryctl proof roots    --data DIR | --network DIR [--out DIR]
+                                                           write the organisations' root certificates (MSPID.pem)
+  registryctl verify         [--roots DIR] [--checkpoint N:HASH] [--json] [-q] BUNDLE...
+                                                           verify bundles offline against the roots you trust;
+                                                           exits 1 on any failure, naming the first broken link
   (a message may leave out nonce and deadline: a fresh nonce and a deadline in an hour are filled in)`
 
 func run(ctx context.Context, args []string, out io.Writer) error {
@@ -64,6 +74,10 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return signCmd(args[1:], out)
 	case "act":
 		return actCmd(ctx, args[1:], out)
+	case "proof":
+		return proofCmd(ctx, args[1:], out)
+	case "verify":
+		return verifyCmd(args[1:], out)
 	}
 	return errors.New(usage)
 }

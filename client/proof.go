@@ -1,0 +1,154 @@
+package client
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+
+	"github.com/efa-marktplatz/registry/chaincode"
+	"github.com/efa-marktplatz/registry/proof"
+)
+
+// ErrNoEvidence says the backend cannot hand out ledger evidence.
+var ErrNoEvidence = errors.New("client: this backend cannot export ledger evidence")
+
+// LedgerEvidence fetches the embedded ledger's blocks for the transactions
+// (see ledger.Proof).
+func (e *Embedded) LedgerEvidence(_ context.Context, txIDs []string) (*proof.Bundle, error) {
+	blocks, err := e.l.Proof(txIDs)
+	if err != nil {
+		return nil, embeddedErr(err)
+	}
+	return &proof.Bundle{Backend: proof.BackendEmbedded, Channel: e.l.ChannelID(), Chaincode: e.chaincode, Embedded: blocks}, nil
+}
+
+// evidencer is a backend that exports the evidence of transactions: the
+// bundle's backend, channel, chaincode and blocks.
+type evidencer interface {
+	LedgerEvidence(ctx context.Context, txIDs []string) (*proof.Bundle, error)
+}
+
+// LedgerEvidence fetches the blocks of the transactions from the peer.
+func (f *Fabric) LedgerEvidence(ctx context.Context, txIDs []string) (*proof.Bundle, error) {
+	l, err := f.Evidence(ctx, txIDs)
+	if err != nil {
+		return nil, err
+	}
+	return &proof.Bundle{Backend: proof.BackendFabric, Channel: f.cfg.Channel, Chaincode: f.cfg.Chaincode, Fabric: l}, nil
+}
+
+// ProofBundle assembles the proof bundle of an agreement: the agreement, its
+// fee versions, the price-model and offering versions its terms name, the
+// transactions that wrote them and every change of the parties who signed,
+// and the ledger's blocks holding those transactions.
+func (c *Client) ProofBundle(ctx context.Context, agreement string) (*proof.Bundle, error) {
+	ev, ok := c.b.(evidencer)
+	if !ok {
+		return nil, ErrNoEvidence
+	}
+	raw, err := c.Evaluate(ctx, "GetAgreement", agreement)
+	if err != nil {
+		return nil, err
+	}
+	var a chaincode.Agreement
+	if err := json.Unmarshal(raw, &a); err != nil {
+		return nil, fmt.Errorf("client: agreement %s: %w", agreement, err)
+	}
+	records := proof.Records{Agreement: raw}
+	txs := newTxSet()
+	if err := c.history(ctx, txs, "agreement", a.ID); err != nil {
+		return nil, err
+	}
+	parties := newTxSet()
+	for _, act := range a.Acts {
+		parties.add(act.Party)
+	}
+
+	priceModels := newTxSet()
+	for v := uint64(1); v <= a.FeeVersion; v++ {
+		raw, err := c.Evaluate(ctx, "GetFeeVersion", a.ID, strconv.FormatUint(v, 10))
+		if err != nil {
+			return nil, err
+		}
+		var fv chaincode.FeeVersion
+		if err := json.Unmarshal(raw, &fv); err != nil {
+			return nil, fmt.Errorf("client: fee version %d of %s: %w", v, a.ID, err)
+		}
+		records.FeeVersions = append(records.FeeVersions, raw)
+		txs.add(fv.Entered.TxID)
+		priceModels.add(strconv.FormatUint(fv.PriceModelVersion, 10))
+	}
+	for _, v := range priceModels.list {
+		raw, err := c.Evaluate(ctx, "GetPriceModel", a.Offering, v)
+		if err != nil {
+			return nil, err
+		}
+		var pm chaincode.PriceModel
+		if err := json.Unmarshal(raw, &pm); err != nil {
+			return nil, fmt.Errorf("client: price model %s of %s: %w", v, a.Offering, err)
+		}
+		records.PriceModels = append(records.PriceModels, raw)
+		txs.add(pm.Published.TxID)
+		parties.add(pm.Published.Party)
+	}
+	if a.OfferingVersion > 0 {
+		raw, err := c.Evaluate(ctx, "GetOfferingVersion", a.Offering, strconv.FormatUint(a.OfferingVersion, 10))
+		if err != nil {
+			return nil, err
+		}
+		var ov chaincode.OfferingVersion
+		if err := json.Unmarshal(raw, &ov); err != nil {
+			return nil, fmt.Errorf("client: offering %s version %d: %w", a.Offering, a.OfferingVersion, err)
+		}
+		records.OfferingVersion = raw
+		txs.add(ov.Submitted.TxID)
+		parties.add(ov.Submitted.Party)
+	}
+	for _, p := range parties.list {
+		if err := c.history(ctx, txs, "party", p); err != nil {
+			return nil, err
+		}
+	}
+
+	b, err := ev.LedgerEvidence(ctx, txs.list)
+	if err != nil {
+		return nil, fmt.Errorf("client: evidence of agreement %s: %w", a.ID, err)
+	}
+	b.Format, b.Agreement, b.Records, b.Transactions = proof.Format, a.ID, records, txs.list
+	b.EIP712 = proof.EIP712{Domain: chaincode.Domain(b.Channel), Types: chaincode.Types()}
+	return b, nil
+}
+
+// history adds the transactions of every change of a record.
+func (c *Client) history(ctx context.Context, txs *txSet, record, id string) error {
+	raw, err := c.Evaluate(ctx, "History", record, id)
+	if err != nil {
+		return err
+	}
+	var entries []chaincode.HistoryEntry
+	if err := json.Unmarshal(raw, &entries); err != nil {
+		return fmt.Errorf("client: history of %s %s: %w", record, id, err)
+	}
+	for _, e := range slices.Backward(entries) {
+		txs.add(e.TxID)
+	}
+	return nil
+}
+
+// txSet is an ordered set of strings.
+type txSet struct {
+	list []string
+	seen map[string]bool
+}
+
+func newTxSet() *txSet { return &txSet{seen: map[string]bool{}} }
+
+func (s *txSet) add(v string) {
+	if v != "" && !s.seen[v] {
+		s.seen[v] = true
+		s.list = append(s.list, v)
+	}
+}

@@ -1,0 +1,219 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/efa-marktplatz/registry/network"
+	"github.com/efa-marktplatz/registry/proof"
+)
+
+func proofCmd(ctx context.Context, args []string, out io.Writer) error {
+	if len(args) == 0 {
+		return errors.New(usage)
+	}
+	switch args[0] {
+	case "export":
+		return proofExport(ctx, args[1:], out)
+	case "roots":
+		return proofRoots(args[1:], out)
+	}
+	return errors.New(usage)
+}
+
+// proofExport saves an agreement's proof bundle from the API, as served.
+func proofExport(ctx context.Context, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("proof export", flag.ContinueOnError)
+	base := fs.String("api", "http://127.0.0.1:8080", "registry API")
+	agreement := fs.String("agreement", "", "agreement id")
+	file := fs.String("out", "", "bundle file (default AGREEMENT.proof.json)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *agreement == "" {
+		return errors.New("proof export: --agreement is required")
+	}
+	if *file == "" {
+		*file = *agreement + ".proof.json"
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(*base, "/")+"/v1/agreements/"+url.PathEscape(*agreement)+"/proof", nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("proof export: %w", err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return fmt.Errorf("proof export: %w", err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("proof export: %s: %s", resp.Status, bytes.TrimSpace(body))
+	}
+	if _, err := proof.Read(bytes.NewReader(body)); err != nil {
+		return fmt.Errorf("proof export: the API answered something else than a bundle: %w", err)
+	}
+	if err := os.WriteFile(*file, body, 0o644); err != nil {
+		return fmt.Errorf("proof export: %w", err)
+	}
+	fmt.Fprintf(out, "%s: %d bytes\n", *file, len(body))
+	return nil
+}
+
+// proofRoots writes the root certificates of a registry's organisations as
+// MSPID.pem files: what an auditor obtains from the members and pins.
+func proofRoots(args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("proof roots", flag.ContinueOnError)
+	data := fs.String("data", "", "data directory of an embedded registry (registry-api --data)")
+	netDir := fs.String("network", "", "directory of a native Fabric network (registryctl network up --dir)")
+	dir := fs.String("out", "roots", "directory to write MSPID.pem files into")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	roots := map[string][]byte{}
+	switch {
+	case *data != "" && *netDir == "":
+		msp := filepath.Join(*data, "ledger", "msp")
+		entries, err := os.ReadDir(msp)
+		if err != nil {
+			return fmt.Errorf("proof roots: %w", err)
+		}
+		for _, e := range entries {
+			pem, err := os.ReadFile(filepath.Join(msp, e.Name(), "ca.pem"))
+			if err != nil {
+				return fmt.Errorf("proof roots: %w", err)
+			}
+			roots[e.Name()] = pem
+		}
+	case *netDir != "" && *data == "":
+		n, err := network.New(network.Config{Dir: *netDir})
+		if err != nil {
+			return fmt.Errorf("proof roots: %w", err)
+		}
+		for _, org := range append([]network.Org{network.OrdererOrg}, network.Members...) {
+			path, err := n.CACert(org.MSPID)
+			if err == nil {
+				roots[org.MSPID], err = os.ReadFile(path)
+			}
+			if err != nil {
+				return fmt.Errorf("proof roots: %w", err)
+			}
+		}
+	default:
+		return errors.New("proof roots: give one of --data or --network")
+	}
+	if err := proof.WriteRoots(*dir, roots); err != nil {
+		return fmt.Errorf("proof roots: %w", err)
+	}
+	fmt.Fprintf(out, "%d root certificates in %s\n", len(roots), *dir)
+	return nil
+}
+
+// verifyCmd checks bundles offline against the roots the auditor pins.
+func verifyCmd(args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
+	rootsDir := fs.String("roots", "roots", "directory of the root certificates you trust: MSPID.pem or MSPID/ca.pem")
+	checkpoint := fs.String("checkpoint", "", "embedded ledger: a block you trust, NUMBER:HEADERHASH (hex); the bundle's chain must pass through it")
+	asJSON := fs.Bool("json", false, "print the reports as JSON")
+	quiet := fs.Bool("q", false, "print one line per bundle, not every check")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		return errors.New("verify: name one or more bundle files")
+	}
+	trust, err := proof.LoadRoots(*rootsDir)
+	if err != nil {
+		return fmt.Errorf("verify: %w", err)
+	}
+	if *checkpoint != "" {
+		num, hash, ok := strings.Cut(*checkpoint, ":")
+		n, err1 := strconv.ParseUint(num, 10, 64)
+		h, err2 := hex.DecodeString(hash)
+		if !ok || err1 != nil || err2 != nil || len(h) != 32 {
+			return errors.New("verify: --checkpoint must be NUMBER:HEADERHASH, the hash 64 hex digits")
+		}
+		trust.Checkpoint = &proof.Checkpoint{Number: n, Hash: h}
+	}
+
+	began := time.Now()
+	failed := 0
+	var first error
+	for _, path := range fs.Args() {
+		b, err := proof.ReadFile(path)
+		var report *proof.Report
+		if err != nil {
+			report = &proof.Report{}
+			report.Add("bundle", path, err)
+		} else {
+			report, _ = proof.Verify(b, trust)
+		}
+		if !report.OK {
+			failed++
+			if first == nil && report.FirstFailure != nil {
+				first = fmt.Errorf("%s: first broken link: %s of %s: %s", path, report.FirstFailure.Check, report.FirstFailure.Subject, report.FirstFailure.Detail)
+			}
+		}
+		if err := printReport(out, path, report, *asJSON, *quiet); err != nil {
+			return err
+		}
+	}
+	if fs.NArg() > 1 {
+		fmt.Fprintf(out, "%d bundles, %d verified, %d failed, in %s\n", fs.NArg(), fs.NArg()-failed, failed, time.Since(began).Round(time.Millisecond))
+	}
+	if failed > 0 {
+		if first == nil {
+			first = errors.New("verification failed")
+		}
+		return fmt.Errorf("verify: %w", first)
+	}
+	return nil
+}
+
+func printReport(out io.Writer, path string, r *proof.Report, asJSON, quiet bool) error {
+	if asJSON {
+		enc := json.NewEncoder(out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(r)
+	}
+	verdict := "VERIFIED"
+	if !r.OK {
+		verdict = "FAILED"
+	}
+	if quiet {
+		_, err := fmt.Fprintf(out, "%s %s (agreement %s, %s, %d checks)\n", verdict, path, r.Agreement, r.Backend, len(r.Items))
+		return err
+	}
+	w := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+	for _, it := range r.Items {
+		mark := "ok  "
+		if !it.OK {
+			mark = "FAIL"
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", mark, it.Check, it.Subject, it.Detail)
+	}
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "%s: %s — agreement %s on the %s ledger, %d checks\n", path, verdict, r.Agreement, r.Backend, len(r.Items))
+	if f := r.FirstFailure; f != nil {
+		fmt.Fprintf(out, "first broken link: %s of %s: %s\n", f.Check, f.Subject, f.Detail)
+	}
+	return nil
+}

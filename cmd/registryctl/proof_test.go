@@ -1,0 +1,88 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/efa-marktplatz/registry/api"
+	"github.com/efa-marktplatz/registry/chaincode"
+	"github.com/efa-marktplatz/registry/client"
+	"github.com/efa-marktplatz/registry/internal/demo"
+	"github.com/efa-marktplatz/registry/ledger"
+	"github.com/efa-marktplatz/registry/proof"
+	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
+	"github.com/stretchr/testify/require"
+)
+
+// An auditor exports bundles, pins the roots and verifies offline; a
+// tampered bundle makes verify fail and name the first broken link.
+func TestProofExportAndVerify(t *testing.T) {
+	dir := t.TempDir()
+	cc, err := chaincode.New()
+	require.NoError(t, err)
+	l, err := ledger.Open(filepath.Join(dir, "ledger"), ledger.Options{MSPID: "DataportMSP", Chaincodes: map[string]shim.Chaincode{chaincode.Name: cc}, NoSync: true})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = l.Close() })
+	require.NoError(t, demo.Seed(context.Background(), l, dir))
+	id, err := l.Identity("DataportMSP", "client")
+	require.NoError(t, err)
+	trust, err := proof.LoadRoots(filepath.Join(dir, "ledger", "msp"))
+	require.NoError(t, err)
+	a, err := api.New(api.Config{Client: client.New(client.NewEmbedded(l, id, chaincode.Name)), Channel: l.ChannelID(), Trust: trust})
+	require.NoError(t, err)
+	srv := httptest.NewServer(a)
+	t.Cleanup(srv.Close)
+	ctx := context.Background()
+	var out bytes.Buffer
+
+	roots := filepath.Join(dir, "roots")
+	require.NoError(t, run(ctx, []string{"proof", "roots", "--data", dir, "--out", roots}, &out))
+	require.FileExists(t, filepath.Join(roots, "DataportMSP.pem"))
+
+	var files []string
+	for _, agreement := range []string{"koeln-bauantrag", "hamburg-fuehrerschein", "koeln-aufenthaltstitel"} {
+		file := filepath.Join(dir, agreement+".proof.json")
+		require.NoError(t, run(ctx, []string{"proof", "export", "--api", srv.URL, "--agreement", agreement, "--out", file}, &out))
+		files = append(files, file)
+	}
+
+	out.Reset()
+	require.NoError(t, run(ctx, []string{"verify", "--roots", roots, files[0]}, &out))
+	require.Contains(t, out.String(), "VERIFIED")
+	require.Contains(t, out.String(), "signer's key")
+
+	out.Reset()
+	require.NoError(t, run(ctx, append([]string{"verify", "--roots", roots, "-q"}, files...), &out))
+	require.Contains(t, out.String(), "3 bundles, 3 verified, 0 failed")
+
+	// One byte of a fee changed.
+	raw, err := os.ReadFile(files[0])
+	require.NoError(t, err)
+	tampered := filepath.Join(dir, "tampered.proof.json")
+	require.Contains(t, string(raw), `"annualFee": 1200000`)
+	require.NoError(t, os.WriteFile(tampered, bytes.Replace(raw, []byte(`"annualFee": 1200000`), []byte(`"annualFee": 1200001`), 1), 0o644))
+	out.Reset()
+	err = run(ctx, []string{"verify", "--roots", roots, tampered}, &out)
+	require.ErrorContains(t, err, "first broken link: record written of fee version 1 of koeln-bauantrag")
+	require.Contains(t, out.String(), "FAILED")
+
+	// Roots the auditor does not trust: the node certificate breaks.
+	other := filepath.Join(dir, "other-roots")
+	require.NoError(t, os.MkdirAll(other, 0o755))
+	foreign, err := os.ReadFile(filepath.Join(roots, "AKDBMSP.pem"))
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(other, "DataportMSP.pem"), foreign, 0o644))
+	err = run(ctx, []string{"verify", "--roots", other, files[0]}, &out)
+	require.ErrorContains(t, err, "node certificate")
+
+	// A checkpoint the chain does not pass through.
+	err = run(ctx, []string{"verify", "--roots", roots, "--checkpoint", "1:" + strings.Repeat("ab", 32), files[0]}, &out)
+	require.ErrorContains(t, err, "checkpoint")
+	require.ErrorContains(t, run(ctx, []string{"verify", "--roots", roots, "--checkpoint", "one", files[0]}, &out), "NUMBER:HEADERHASH")
+	require.Error(t, run(ctx, []string{"verify", "--roots", roots, filepath.Join(dir, "missing.json")}, &out))
+}

@@ -1,0 +1,133 @@
+package proof
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/efa-marktplatz/registry/ledger"
+	"github.com/ethereum/go-ethereum/signer/core/apitypes"
+)
+
+// Backends a bundle comes from.
+const (
+	BackendEmbedded = "embedded"
+	BackendFabric   = "fabric"
+)
+
+// Bundle is the evidence of one agreement, self-contained: the records as
+// presented, the ids of every transaction that wrote them or the keys of the
+// parties who signed, the EIP-712 domain and types, and the ledger's blocks
+// holding those transactions.
+type Bundle struct {
+	Format    string `json:"format"`
+	Backend   string `json:"backend"`
+	Channel   string `json:"channel"`
+	Chaincode string `json:"chaincode"`
+	Agreement string `json:"agreement"`
+	// Records are presented as the registry stores them; each must equal the
+	// value its transaction wrote.
+	Records Records `json:"records"`
+	// Transactions are the ids of the transactions the records rest on: every
+	// change of the agreement, its fee versions, the price-model and offering
+	// versions its terms name, and every change of the signing parties.
+	Transactions []string `json:"transactions"`
+	EIP712       EIP712   `json:"eip712"`
+	// Embedded holds the embedded ledger's blocks from the genesis block on:
+	// whole where they hold a transaction of the bundle, headers in between.
+	Embedded []ledger.RawBlock `json:"embedded,omitempty"`
+	// Fabric holds the Fabric blocks, as the peers' qscc served them.
+	Fabric *FabricLedger `json:"fabric,omitempty"`
+}
+
+// Records are the records an agreement's terms rest on, as stored.
+type Records struct {
+	Agreement       json.RawMessage   `json:"agreement"`
+	FeeVersions     []json.RawMessage `json:"feeVersions"`
+	PriceModels     []json.RawMessage `json:"priceModels"`
+	OfferingVersion json.RawMessage   `json:"offeringVersion"`
+}
+
+// EIP712 is the domain and the types the acts were signed against.
+type EIP712 struct {
+	Domain apitypes.TypedDataDomain `json:"domain"`
+	Types  apitypes.Types           `json:"types"`
+}
+
+// Read decodes a bundle.
+func Read(r io.Reader) (*Bundle, error) {
+	dec := json.NewDecoder(r)
+	dec.DisallowUnknownFields()
+	var b Bundle
+	if err := dec.Decode(&b); err != nil {
+		return nil, fmt.Errorf("proof bundle: %w", err)
+	}
+	if b.Format != Format {
+		return nil, fmt.Errorf("proof bundle: format %q, this verifier reads %q", b.Format, Format)
+	}
+	return &b, nil
+}
+
+// ReadFile decodes a bundle file.
+func ReadFile(path string) (*Bundle, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return Read(f)
+}
+
+// LoadRoots reads the root certificates an auditor pins from a directory:
+// MSPID.pem files, or MSPID/ca.pem (the embedded ledger's msp directory has
+// that layout).
+func LoadRoots(dir string) (*Trust, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("roots: %w", err)
+	}
+	t := &Trust{}
+	for _, e := range entries {
+		var msp, path string
+		switch {
+		case e.IsDir():
+			msp, path = e.Name(), filepath.Join(dir, e.Name(), "ca.pem")
+			if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+				continue
+			}
+		case strings.HasSuffix(e.Name(), ".pem"):
+			msp, path = strings.TrimSuffix(e.Name(), ".pem"), filepath.Join(dir, e.Name())
+		default:
+			continue
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("roots: %w", err)
+		}
+		if err := t.AddRootsPEM(msp, data); err != nil {
+			return nil, fmt.Errorf("roots: %s: %w", path, err)
+		}
+	}
+	if len(t.Roots) == 0 {
+		return nil, fmt.Errorf("roots: no MSPID.pem or MSPID/ca.pem in %s", dir)
+	}
+	return t, nil
+}
+
+// WriteRoots writes the roots as MSPID.pem files into dir, the layout
+// LoadRoots reads.
+func WriteRoots(dir string, roots map[string][]byte) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for msp, pem := range roots {
+		if err := os.WriteFile(filepath.Join(dir, msp+".pem"), pem, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}

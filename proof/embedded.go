@@ -1,0 +1,154 @@
+package proof
+
+import (
+	"bytes"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/efa-marktplatz/registry/ledger"
+)
+
+// VerifyEmbedded checks the embedded ledger's blocks — the genesis block and
+// its node certificate against the supplied roots, the header chain, the
+// node's signatures, the data hashes — and returns the transactions named by
+// txIDs, in ledger order, as far as their blocks verified.
+func VerifyEmbedded(r *Report, blocks []ledger.RawBlock, trust *Trust, channel, chaincode string, txIDs []string) []*Tx {
+	if len(blocks) == 0 {
+		r.Add("genesis block", "block 0", errors.New("the bundle has no blocks"))
+		return nil
+	}
+	decoded := make([]*ledger.Block, len(blocks))
+	for i := range blocks {
+		b, err := ledger.DecodeRawBlock(&blocks[i])
+		if err != nil {
+			r.Add("block data hash", fmt.Sprintf("block %d", i), err)
+			return nil
+		}
+		decoded[i] = b
+	}
+
+	// The genesis block names the node certificate; it must chain to a root
+	// the auditor supplied.
+	genesis := decoded[0]
+	if genesis.Header.Number != 0 || genesis.Config == nil {
+		r.Add("genesis block", "block 0", fmt.Errorf("the first block is block %d, not the whole genesis block", genesis.Header.Number))
+		return nil
+	}
+	if genesis.Config.ChannelID != channel {
+		r.Add("genesis block", "block 0", fmt.Errorf("channel %q, the bundle says %q", genesis.Config.ChannelID, channel))
+		return nil
+	}
+	node, msp, err := nodeCertificate(genesis.Config.NodeCertificate, trust)
+	if err != nil {
+		r.Add("node certificate", "block 0", err)
+		return nil
+	}
+	r.Pass("node certificate", "block 0", fmt.Sprintf("%s, issued by the supplied root of %s", node.Subject.CommonName, msp))
+
+	// Headers link from the genesis block to the last; the node signed every
+	// whole block and the last header, which vouches for the chain below it.
+	var prev []byte
+	for i, b := range decoded {
+		subject := fmt.Sprintf("block %d", i)
+		h := &b.Header
+		switch {
+		case h.Number != uint64(i):
+			r.Add("block header chain", subject, fmt.Errorf("position %d holds block %d", i, h.Number))
+			return nil
+		case i > 0 && !bytes.Equal(h.PreviousHash, prev):
+			r.Add("block header chain", subject, fmt.Errorf("previous hash %x is not the hash %x of block %d's header", h.PreviousHash, prev, i-1))
+			return nil
+		}
+		prev = h.Hash()
+		if len(blocks[i].Data) > 0 || i == len(decoded)-1 {
+			if !r.Add("node signature", subject, ledger.VerifyHeaderSignature(h, b.Signature, node)) {
+				return nil
+			}
+		}
+	}
+	r.Pass("block header chain", fmt.Sprintf("blocks 0–%d", len(decoded)-1), fmt.Sprintf("head %x, signed by the node", prev))
+	if cp := trust.Checkpoint; cp != nil {
+		err := checkpointErr(decoded, cp)
+		if !r.Add("checkpoint", fmt.Sprintf("block %d", cp.Number), err) {
+			return nil
+		}
+	}
+
+	want := map[string]bool{}
+	for _, id := range txIDs {
+		want[id] = true
+	}
+	var out []*Tx
+	for _, b := range decoded[1:] {
+		for i, t := range b.Transactions {
+			if !want[t.ID] {
+				continue
+			}
+			delete(want, t.ID)
+			subject := fmt.Sprintf("tx %s in block %d", t.ID, b.Header.Number)
+			if t.Chaincode != chaincode {
+				r.Add("chaincode", subject, fmt.Errorf("ran chaincode %q, not %q", t.Chaincode, chaincode))
+				continue
+			}
+			r.Add("validation code", subject, validErr(t.ValidationCode.String()))
+			tx := &Tx{ID: t.ID, Block: b.Header.Number, Index: i, Timestamp: t.Timestamp, ValidationCode: t.ValidationCode.String(), Endorsers: []string{msp}}
+			for _, w := range t.RWSet.Writes {
+				tx.Writes = append(tx.Writes, Write{Key: w.Key, Value: w.Value, IsDelete: w.IsDelete})
+			}
+			out = append(out, tx)
+		}
+	}
+	missing := make([]string, 0, len(want))
+	for id := range want {
+		missing = append(missing, id)
+	}
+	slices.Sort(missing)
+	for _, id := range missing {
+		r.Add("transaction present", "tx "+id, errors.New("it is in none of the bundle's whole blocks"))
+	}
+	return out
+}
+
+// nodeCertificate parses the node's certificate and finds the supplied root
+// it chains to.
+func nodeCertificate(certPEM []byte, trust *Trust) (*x509.Certificate, string, error) {
+	block, _ := pem.Decode(certPEM)
+	if block == nil {
+		return nil, "", errors.New("the node certificate is not PEM")
+	}
+	cert, err := x509.ParseCertificate(block.Bytes)
+	if err != nil {
+		return nil, "", fmt.Errorf("the node certificate: %w", err)
+	}
+	msps := make([]string, 0, len(trust.Roots))
+	for msp := range trust.Roots {
+		msps = append(msps, msp)
+	}
+	slices.Sort(msps)
+	for _, msp := range msps {
+		if _, err := trust.VerifyIdentity(msp, certPEM); err == nil {
+			return cert, msp, nil
+		}
+	}
+	return nil, "", fmt.Errorf("the node certificate (%s, issued by %s) chains to none of the supplied roots", cert.Subject.CommonName, cert.Issuer.CommonName)
+}
+
+func checkpointErr(blocks []*ledger.Block, cp *Checkpoint) error {
+	if cp.Number >= uint64(len(blocks)) {
+		return fmt.Errorf("the bundle ends at block %d, before the checkpoint", len(blocks)-1)
+	}
+	if got := blocks[cp.Number].Header.Hash(); !bytes.Equal(got, cp.Hash) {
+		return fmt.Errorf("block %d's header hash is %x, the checkpoint pins %x", cp.Number, got, cp.Hash)
+	}
+	return nil
+}
+
+func validErr(code string) error {
+	if code != "VALID" {
+		return fmt.Errorf("validation code %s", code)
+	}
+	return nil
+}

@@ -1,0 +1,252 @@
+package proof_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/efa-marktplatz/registry/chaincode"
+	"github.com/efa-marktplatz/registry/client"
+	"github.com/efa-marktplatz/registry/internal/demo"
+	"github.com/efa-marktplatz/registry/ledger"
+	"github.com/efa-marktplatz/registry/proof"
+	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
+	"github.com/stretchr/testify/require"
+)
+
+// registry is an embedded registry seeded with the demo, in which the
+// Aufenthaltstitel agreement of Köln has 8 signed acts: interest, fees, two
+// approvals, order, a fee change and its two approvals.
+type registry struct {
+	dir    string
+	ledger *ledger.Ledger
+	client *client.Client
+	trust  *proof.Trust
+}
+
+const eightActs = "koeln-aufenthaltstitel"
+
+func newRegistry(t testing.TB) *registry {
+	t.Helper()
+	dir := t.TempDir()
+	cc, err := chaincode.New()
+	require.NoError(t, err)
+	l, err := ledger.Open(filepath.Join(dir, "ledger"), ledger.Options{MSPID: demo.Members[0], Chaincodes: map[string]shim.Chaincode{chaincode.Name: cc}})
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, l.Close()) })
+	ctx := context.Background()
+	require.NoError(t, demo.Seed(ctx, l, dir))
+	id, err := l.Identity(demo.Members[0], "client")
+	require.NoError(t, err)
+	r := &registry{dir: dir, ledger: l, client: client.New(client.NewEmbedded(l, id, chaincode.Name))}
+
+	var a chaincode.Agreement
+	require.NoError(t, json.Unmarshal(r.get(t, "GetAgreement", eightActs), &a))
+	require.Equal(t, chaincode.AgreementFeeChangePending, a.Status)
+	for _, p := range []string{a.Customer, a.Anbieter} {
+		r.act(t, p, &chaincode.ApproveFeesMessage{Agreement: a.ID, Party: p, FeeVersion: chaincode.Uint(a.FeeVersion), TermsHash: a.TermsHash,
+			Replay: chaincode.Replay{Nonce: "9000" + strconv.Itoa(len(p)), Deadline: 4_000_000_000}})
+	}
+	r.trust, err = proof.LoadRoots(filepath.Join(dir, "ledger", "msp"))
+	require.NoError(t, err)
+	return r
+}
+
+func (r *registry) get(t testing.TB, fn string, args ...string) []byte {
+	t.Helper()
+	raw, err := r.client.Evaluate(context.Background(), fn, args...)
+	require.NoError(t, err)
+	return raw
+}
+
+func (r *registry) key(t testing.TB, party string) *ecdsa.PrivateKey {
+	t.Helper()
+	hexKey, err := os.ReadFile(filepath.Join(r.dir, "demo-keys", party+".key"))
+	require.NoError(t, err)
+	k, err := crypto.HexToECDSA(strings.TrimSpace(string(hexKey)))
+	require.NoError(t, err)
+	return k
+}
+
+func (r *registry) act(t testing.TB, party string, m chaincode.Message) {
+	t.Helper()
+	sig, err := chaincode.Sign(r.ledger.ChannelID(), m, r.key(t, party))
+	require.NoError(t, err)
+	msg, err := json.Marshal(m)
+	require.NoError(t, err)
+	_, _, err = r.client.Act(context.Background(), m.PrimaryType(), string(msg), sig)
+	require.NoError(t, err)
+}
+
+func (r *registry) bundle(t testing.TB, agreement string) *proof.Bundle {
+	t.Helper()
+	b, err := r.client.ProofBundle(context.Background(), agreement)
+	require.NoError(t, err)
+	// What the auditor gets is the file: go through JSON.
+	raw, err := json.MarshalIndent(b, "", "  ")
+	require.NoError(t, err)
+	out, err := proof.Read(bytes.NewReader(raw))
+	require.NoError(t, err)
+	return out
+}
+
+func failed(r *proof.Report) []proof.Item {
+	var out []proof.Item
+	for _, it := range r.Items {
+		if !it.OK {
+			out = append(out, it)
+		}
+	}
+	return out
+}
+
+func TestHonestBundleVerifies(t *testing.T) {
+	r := newRegistry(t)
+	for _, id := range []string{eightActs, "koeln-bauantrag", "hamburg-fuehrerschein", "hamburg-aufenthaltstitel", "koeln-bauantrag-bezirk-porz"} {
+		t.Run(id, func(t *testing.T) {
+			b := r.bundle(t, id)
+			report, terms := proof.Verify(b, r.trust)
+			require.True(t, report.OK, "%+v", failed(report))
+			require.Nil(t, report.FirstFailure)
+			require.NotNil(t, terms)
+			require.Equal(t, id, terms.Agreement)
+			var a chaincode.Agreement
+			require.NoError(t, json.Unmarshal(r.get(t, "GetAgreement", id), &a))
+			for _, act := range terms.Acts {
+				require.NotEmpty(t, act.Recovered, "%+v", act)
+				require.NotNil(t, act.Key, "%+v", act)
+				require.Equal(t, act.Recovered, act.Key.Address)
+				require.Equal(t, "VALID", act.ValidationCode)
+				require.Equal(t, []string{demo.Members[0]}, act.Endorsers)
+				require.NotZero(t, act.BlockNumber)
+			}
+			if a.FeeVersion > 0 {
+				require.NotNil(t, terms.Terms)
+				require.Equal(t, a.Customer, terms.Terms.Customer)
+			}
+		})
+	}
+
+	report, terms := proof.Verify(r.bundle(t, eightActs), r.trust)
+	require.True(t, report.OK)
+	agreementActs := 0
+	for _, a := range terms.Acts {
+		if a.Record == "agreement" {
+			agreementActs++
+		}
+	}
+	require.Equal(t, 8, agreementActs)
+	require.Equal(t, chaincode.AgreementConcluded, terms.Status)
+	require.Equal(t, uint64(2), terms.FeeVersion, "the fee change is in force")
+}
+
+// Each change of the evidence fails the verification, and the first failure
+// names what broke.
+func TestTamperedBundleFails(t *testing.T) {
+	r := newRegistry(t)
+	honest := r.bundle(t, eightActs)
+	other := newRegistry(t) // another ledger: its roots are not ours
+
+	// dataBlock is the index of a whole block holding one of the agreement's acts.
+	dataBlock := -1
+	for i := len(honest.Embedded) - 1; i > 0; i-- {
+		if len(honest.Embedded[i].Data) > 0 {
+			dataBlock = i
+			break
+		}
+	}
+	require.Positive(t, dataBlock)
+	replace := func(raw json.RawMessage, old, new string) json.RawMessage {
+		require.Contains(t, string(raw), old)
+		return json.RawMessage(strings.Replace(string(raw), old, new, 1))
+	}
+	var a chaincode.Agreement
+	require.NoError(t, json.Unmarshal(honest.Records.Agreement, &a))
+
+	for _, tc := range []struct {
+		name          string
+		tamper        func(b *proof.Bundle, trust *proof.Trust) *proof.Trust
+		check, detail string
+	}{
+		{"one byte of a fee", func(b *proof.Bundle, tr *proof.Trust) *proof.Trust {
+			b.Records.FeeVersions[1] = replace(b.Records.FeeVersions[1], `"annualFee": 1029000`, `"annualFee": 1029001`)
+			return tr
+		}, "record written", "fee version 2"},
+		{"a signature", func(b *proof.Bundle, tr *proof.Trust) *proof.Trust {
+			sig := a.Acts[3].Signature
+			b.Records.Agreement = replace(b.Records.Agreement, sig, sig[:10]+flipHex(sig[10])+sig[11:])
+			return tr
+		}, "record written", "agreement " + eightActs},
+		{"a block header", func(b *proof.Bundle, tr *proof.Trust) *proof.Trust {
+			h := b.Embedded[dataBlock].Header
+			h[len(h)-1] ^= 0x01 // the transaction count
+			return tr
+		}, "block data hash", ""},
+		{"the header's timestamp", func(b *proof.Bundle, tr *proof.Trust) *proof.Trust {
+			h := b.Embedded[dataBlock].Header
+			h[len(h)-5] ^= 0x01
+			return tr
+		}, "node signature", ""},
+		{"the node's signature (the embedded endorsement)", func(b *proof.Bundle, tr *proof.Trust) *proof.Trust {
+			s := b.Embedded[dataBlock].Signature
+			s[len(s)-1] ^= 0x01
+			return tr
+		}, "node signature", ""},
+		{"a transaction record", func(b *proof.Bundle, tr *proof.Trust) *proof.Trust {
+			d := b.Embedded[dataBlock].Data[0]
+			d[len(d)-1] ^= 0x01
+			return tr
+		}, "block data hash", ""},
+		{"the certificate (roots of another ledger)", func(b *proof.Bundle, _ *proof.Trust) *proof.Trust {
+			return other.trust
+		}, "node certificate", "chains to none of the supplied roots"},
+		{"a block swapped for another", func(b *proof.Bundle, tr *proof.Trust) *proof.Trust {
+			b.Embedded[dataBlock], b.Embedded[dataBlock-1] = b.Embedded[dataBlock-1], b.Embedded[dataBlock]
+			return tr
+		}, "block header chain", ""},
+		{"a block from another ledger", func(b *proof.Bundle, tr *proof.Trust) *proof.Trust {
+			ob := other.bundle(t, eightActs)
+			b.Embedded[dataBlock] = ob.Embedded[dataBlock]
+			return tr
+		}, "block header chain", ""},
+		{"a transaction left out", func(b *proof.Bundle, tr *proof.Trust) *proof.Trust {
+			i := slices.Index(b.Transactions, a.Acts[0].TxID)
+			require.GreaterOrEqual(t, i, 0)
+			b.Transactions = slices.Delete(b.Transactions, i, i+1)
+			return tr
+		}, "act transaction", a.Acts[0].TxID},
+		{"a wrong checkpoint", func(b *proof.Bundle, tr *proof.Trust) *proof.Trust {
+			return &proof.Trust{Roots: tr.Roots, Checkpoint: &proof.Checkpoint{Number: 1, Hash: bytes.Repeat([]byte{1}, 32)}}
+		}, "checkpoint", ""},
+		{"another channel's domain", func(b *proof.Bundle, tr *proof.Trust) *proof.Trust {
+			b.EIP712.Domain.Name = "Another Registry"
+			return tr
+		}, "eip712 domain and types", ""},
+		{"no roots", func(b *proof.Bundle, _ *proof.Trust) *proof.Trust { return &proof.Trust{} }, "roots", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := r.bundle(t, eightActs) // a fresh copy
+			trust := tc.tamper(b, r.trust)
+			report, _ := proof.Verify(b, trust)
+			require.False(t, report.OK)
+			require.NotNil(t, report.FirstFailure)
+			require.Equal(t, tc.check, report.FirstFailure.Check, "%+v", report.FirstFailure)
+			require.Contains(t, report.FirstFailure.Subject+" "+report.FirstFailure.Detail, tc.detail)
+		})
+	}
+}
+
+func flipHex(c byte) string {
+	if c == '0' {
+		return "1"
+	}
+	return "0"
+}
