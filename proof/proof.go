@@ -141,7 +141,7 @@ type Report struct {
 	// OK is true when every item holds.
 	OK bool `json:"ok"`
 	// FirstFailure is the first item that does not hold, if any.
-	FirstFailure *Item `json:"firstFailure,omitempty"`
+	FirstFailure *Item  `json:"firstFailure,omitempty"`
 	Items        []Item `json:"items"`
 }
 
