@@ -268,8 +268,9 @@ func (v *fabricVerifier) verifyConfig(raw []byte) {
 	}
 	v.cfg = cfg
 	if n == 0 {
-		md := b.GetMetadata().GetMetadata()
-		if len(md) <= int(common.BlockMetadataIndex_SIGNATURES) || len(md[common.BlockMetadataIndex_SIGNATURES]) == 0 {
+		// The genesis block is made by configtxgen, not cut by an orderer:
+		// it has no signature, or an empty signature metadata.
+		if m, err := fabSignatureMetadata(b); err != nil || len(m.GetSignatures()) == 0 {
 			v.r.Pass(fabCheckOrdererSig, subject, "genesis block: no orderer signature; its roots match the supplied ones")
 			return
 		}
