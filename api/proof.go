@@ -7,8 +7,10 @@ import (
 	"encoding/json"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 
+	"github.com/efa-marktplatz/registry/client"
 	"github.com/efa-marktplatz/registry/proof"
 	"github.com/gin-gonic/gin"
 )
@@ -47,7 +49,16 @@ const convenience = "A convenience: this API verified the agreement's proof bund
 	"The evidence is the bundle (GET …/proof); verify it yourself with `registryctl verify` and the roots you trust."
 
 func (a *API) bundle(c *gin.Context) (*proof.Bundle, bool) {
-	b, err := a.cfg.Client.ProofBundle(c.Request.Context(), c.Param("id"))
+	var o client.BundleOptions
+	if s := c.Query("from"); s != "" {
+		from, err := strconv.ParseUint(s, 10, 64)
+		if err != nil {
+			abort(c, badRequest("from", "must be a block number"))
+			return nil, false
+		}
+		o.From = &from
+	}
+	b, err := a.cfg.Client.ProofBundle(c.Request.Context(), c.Param("id"), o)
 	if err != nil {
 		abort(c, err)
 		return nil, false

@@ -185,13 +185,13 @@ func (a *API) table() []route {
 		// Auditors.
 		{method: http.MethodGet, path: "/v1/agreements/:id/terms", tag: "auditors",
 			summary: "The signed terms: canonical terms, every party's EIP-712 signature with the recovered signer and the key registration it matched, and each act's ledger proof (transaction, block, validation code, endorsing orgs)",
-			status:  http.StatusOK, response: SignedTerms{}, handler: a.terms},
+			status:  http.StatusOK, query: []queryParam{{"from", "embedded ledger: start the bundle's chain of block headers at this block (a checkpoint you pinned); default: the first block of the evidence"}}, response: SignedTerms{}, handler: a.terms},
 		{method: http.MethodGet, path: "/v1/agreements/:id/verification", tag: "auditors",
 			summary: "A verification report of the agreement's proof bundle, check by check, against this API's configured roots (a convenience: the bundle is the evidence)",
-			status:  http.StatusOK, response: Verification{}, handler: a.verification},
+			status:  http.StatusOK, query: []queryParam{{"from", "embedded ledger: start the bundle's chain of block headers at this block (a checkpoint you pinned); default: the first block of the evidence"}}, response: Verification{}, handler: a.verification},
 		{method: http.MethodGet, path: "/v1/agreements/:id/proof", tag: "auditors",
 			summary: "The proof bundle: the records, the transactions and blocks that wrote them, and the EIP-712 types — everything `registryctl verify` needs offline",
-			status:  http.StatusOK, response: proof.Bundle{}, handler: a.proofBundle},
+			status:  http.StatusOK, query: []queryParam{{"from", "embedded ledger: start the bundle's chain of block headers at this block (a checkpoint you pinned); default: the first block of the evidence"}}, response: proof.Bundle{}, handler: a.proofBundle},
 		get("/v1/agreements/:id/endorsement-policy", "agreements", "The member orgs whose peers must endorse every change of the agreement", []string{},
 			func(c *gin.Context) (string, []string) { return "GetEndorsementPolicy", []string{id(c)} }),
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 
@@ -17,8 +18,12 @@ var ErrNoEvidence = errors.New("client: this backend cannot export ledger eviden
 
 // LedgerEvidence fetches the embedded ledger's blocks for the transactions
 // (see ledger.Proof).
-func (e *Embedded) LedgerEvidence(_ context.Context, txIDs []string) (*proof.Bundle, error) {
-	blocks, err := e.l.Proof(txIDs)
+func (e *Embedded) LedgerEvidence(_ context.Context, txIDs []string, o BundleOptions) (*proof.Bundle, error) {
+	from := uint64(math.MaxUint64)
+	if o.From != nil {
+		from = *o.From
+	}
+	blocks, err := e.l.Proof(txIDs, from)
 	if err != nil {
 		return nil, embeddedErr(err)
 	}
@@ -28,11 +33,20 @@ func (e *Embedded) LedgerEvidence(_ context.Context, txIDs []string) (*proof.Bun
 // evidencer is a backend that exports the evidence of transactions: the
 // bundle's backend, channel, chaincode and blocks.
 type evidencer interface {
-	LedgerEvidence(ctx context.Context, txIDs []string) (*proof.Bundle, error)
+	LedgerEvidence(ctx context.Context, txIDs []string, o BundleOptions) (*proof.Bundle, error)
+}
+
+// BundleOptions shape a proof bundle.
+type BundleOptions struct {
+	// From, on the embedded ledger, starts the bundle's chain of block
+	// headers at this block (e.g. a checkpoint the auditor pinned) instead of
+	// the first block holding one of the transactions. Fabric bundles carry
+	// whole blocks, each signed by the orderers, and ignore it.
+	From *uint64
 }
 
 // LedgerEvidence fetches the blocks of the transactions from the peer.
-func (f *Fabric) LedgerEvidence(ctx context.Context, txIDs []string) (*proof.Bundle, error) {
+func (f *Fabric) LedgerEvidence(ctx context.Context, txIDs []string, _ BundleOptions) (*proof.Bundle, error) {
 	l, err := f.Evidence(ctx, txIDs)
 	if err != nil {
 		return nil, err
@@ -44,7 +58,7 @@ func (f *Fabric) LedgerEvidence(ctx context.Context, txIDs []string) (*proof.Bun
 // fee versions, the price-model and offering versions its terms name, the
 // transactions that wrote them and every change of the parties who signed,
 // and the ledger's blocks holding those transactions.
-func (c *Client) ProofBundle(ctx context.Context, agreement string) (*proof.Bundle, error) {
+func (c *Client) ProofBundle(ctx context.Context, agreement string, o BundleOptions) (*proof.Bundle, error) {
 	ev, ok := c.b.(evidencer)
 	if !ok {
 		return nil, ErrNoEvidence
@@ -113,7 +127,7 @@ func (c *Client) ProofBundle(ctx context.Context, agreement string) (*proof.Bund
 		}
 	}
 
-	b, err := ev.LedgerEvidence(ctx, txs.list)
+	b, err := ev.LedgerEvidence(ctx, txs.list, o)
 	if err != nil {
 		return nil, fmt.Errorf("client: evidence of agreement %s: %w", a.ID, err)
 	}

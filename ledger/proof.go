@@ -22,15 +22,16 @@ type RawBlock struct {
 	Creators  [][]byte `json:"creators,omitempty"`
 }
 
-// Proof returns the evidence of the transactions: the blocks from the genesis
-// block to the newest block holding one of them, whole where they hold one
-// (and the genesis block, which names the node's certificate), headers only
-// in between.
-func (l *Ledger) Proof(txIDs []string) ([]RawBlock, error) {
+// Proof returns the evidence of the transactions: the genesis block, which
+// names the node's certificate, and the blocks from the first one holding one
+// of the transactions — or from block from, if that is earlier — to the last
+// one: whole where they hold one, headers only in between, so the hash chain
+// runs unbroken through them.
+func (l *Ledger) Proof(txIDs []string, from uint64) ([]RawBlock, error) {
 	var out []RawBlock
 	err := l.view(func(tx *bolt.Tx) error {
 		whole := map[uint64]bool{0: true}
-		last := uint64(0)
+		first, last := from, uint64(0)
 		for _, id := range txIDs {
 			pos := tx.Bucket(bucketTxIDs).Get([]byte(id))
 			if pos == nil {
@@ -41,10 +42,17 @@ func (l *Ledger) Proof(txIDs []string) ([]RawBlock, error) {
 				return err
 			}
 			whole[n] = true
-			last = max(last, n)
+			first, last = min(first, n), max(last, n)
 		}
-		out = make([]RawBlock, 0, last+1)
-		for n := uint64(0); n <= last; n++ {
+		if first == 0 {
+			first = 1
+		}
+		genesis, err := rawBlock(tx, 0, true)
+		if err != nil {
+			return err
+		}
+		out = append(make([]RawBlock, 0, last-first+2), *genesis)
+		for n := first; n <= last; n++ {
 			rb, err := rawBlock(tx, n, whole[n])
 			if err != nil {
 				return err

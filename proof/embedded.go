@@ -48,30 +48,48 @@ func VerifyEmbedded(r *Report, blocks []ledger.RawBlock, trust *Trust, channel, 
 	}
 	r.Pass("node certificate", "block 0", fmt.Sprintf("%s, issued by the supplied root of %s", node.Subject.CommonName, msp))
 
-	// Headers link from the genesis block to the last; the node signed every
-	// whole block and the last header, which vouches for the chain below it.
+	// After the genesis block, the headers link one to the next without a
+	// gap; the node signed every whole block and the last header, which
+	// vouches for the chain below it. When the chain starts after block 1,
+	// its first block is tied to the genesis block by the node's signature only.
 	var prev []byte
+	base := uint64(1)
+	if len(decoded) > 1 {
+		base = decoded[1].Header.Number
+	}
 	for i, b := range decoded {
-		subject := fmt.Sprintf("block %d", i)
 		h := &b.Header
+		subject := fmt.Sprintf("block %d", h.Number)
+		want := uint64(0)
+		if i > 0 {
+			want = base + uint64(i-1)
+		}
 		switch {
-		case h.Number != uint64(i):
-			r.Add("block header chain", subject, fmt.Errorf("position %d holds block %d", i, h.Number))
+		case i > 0 && h.Number == 0:
+			r.Add("block header chain", subject, fmt.Errorf("position %d holds a second genesis block", i))
 			return nil
-		case i > 0 && !bytes.Equal(h.PreviousHash, prev):
-			r.Add("block header chain", subject, fmt.Errorf("previous hash %x is not the hash %x of block %d's header", h.PreviousHash, prev, i-1))
+		case h.Number != want:
+			r.Add("block header chain", subject, fmt.Errorf("position %d holds block %d where block %d belongs", i, h.Number, want))
+			return nil
+		case (i > 1 || (i == 1 && base == 1)) && !bytes.Equal(h.PreviousHash, prev):
+			r.Add("block header chain", subject, fmt.Errorf("previous hash %x is not the hash %x of block %d's header", h.PreviousHash, prev, h.Number-1))
 			return nil
 		}
 		prev = h.Hash()
-		if len(blocks[i].Data) > 0 || i == len(decoded)-1 {
+		if len(blocks[i].Data) > 0 || i == len(decoded)-1 || (i == 1 && base > 1) {
 			if !r.Add("node signature", subject, ledger.VerifyHeaderSignature(h, b.Signature, node)) {
 				return nil
 			}
 		}
 	}
-	r.Pass("block header chain", fmt.Sprintf("blocks 0–%d", len(decoded)-1), fmt.Sprintf("head %x, signed by the node", prev))
+	last := decoded[len(decoded)-1].Header.Number
+	detail := fmt.Sprintf("head %x, signed by the node", prev)
+	if base > 1 {
+		detail += fmt.Sprintf("; blocks 1–%d are not in the bundle: block %d is tied to the genesis block by the node's signature only", base-1, base)
+	}
+	r.Pass("block header chain", fmt.Sprintf("blocks %d–%d", min(base, last), last), detail)
 	if cp := trust.Checkpoint; cp != nil {
-		err := checkpointErr(decoded, cp)
+		err := checkpointErr(decoded, base, cp)
 		if !r.Add("checkpoint", fmt.Sprintf("block %d", cp.Number), err) {
 			return nil
 		}
@@ -136,11 +154,17 @@ func nodeCertificate(certPEM []byte, trust *Trust) (*x509.Certificate, string, e
 	return nil, "", fmt.Errorf("the node certificate (%s, issued by %s) chains to none of the supplied roots", cert.Subject.CommonName, cert.Issuer.CommonName)
 }
 
-func checkpointErr(blocks []*ledger.Block, cp *Checkpoint) error {
-	if cp.Number >= uint64(len(blocks)) {
-		return fmt.Errorf("the bundle ends at block %d, before the checkpoint", len(blocks)-1)
+func checkpointErr(blocks []*ledger.Block, base uint64, cp *Checkpoint) error {
+	var b *ledger.Block
+	switch last := blocks[len(blocks)-1].Header.Number; {
+	case cp.Number == 0:
+		b = blocks[0]
+	case cp.Number >= base && cp.Number <= last && len(blocks) > 1:
+		b = blocks[1+cp.Number-base]
+	default:
+		return fmt.Errorf("the bundle's chain runs from block %d to %d and does not reach block %d; export the bundle from block %d on", base, last, cp.Number, cp.Number)
 	}
-	if got := blocks[cp.Number].Header.Hash(); !bytes.Equal(got, cp.Hash) {
+	if got := b.Header.Hash(); !bytes.Equal(got, cp.Hash) {
 		return fmt.Errorf("block %d's header hash is %x, the checkpoint pins %x", cp.Number, got, cp.Hash)
 	}
 	return nil

@@ -86,9 +86,13 @@ func (r *registry) act(t testing.TB, party string, m chaincode.Message) {
 	require.NoError(t, err)
 }
 
-func (r *registry) bundle(t testing.TB, agreement string) *proof.Bundle {
+func (r *registry) bundle(t testing.TB, agreement string, from ...uint64) *proof.Bundle {
 	t.Helper()
-	b, err := r.client.ProofBundle(context.Background(), agreement)
+	var o client.BundleOptions
+	if len(from) > 0 {
+		o.From = &from[0]
+	}
+	b, err := r.client.ProofBundle(context.Background(), agreement, o)
 	require.NoError(t, err)
 	// What the auditor gets is the file: go through JSON.
 	raw, err := json.MarshalIndent(b, "", "  ")
@@ -146,6 +150,38 @@ func TestHonestBundleVerifies(t *testing.T) {
 	require.Equal(t, 8, agreementActs)
 	require.Equal(t, chaincode.AgreementConcluded, terms.Status)
 	require.Equal(t, uint64(2), terms.FeeVersion, "the fee change is in force")
+}
+
+// A checkpoint the auditor pinned holds when the bundle's chain reaches it.
+func TestCheckpoint(t *testing.T) {
+	r := newRegistry(t)
+	pinned := func(n uint64) *proof.Trust {
+		b, err := r.ledger.Block(n)
+		require.NoError(t, err)
+		return &proof.Trust{Roots: r.trust.Roots, Checkpoint: &proof.Checkpoint{Number: n, Hash: b.Header.Hash()}}
+	}
+	for _, tc := range []struct {
+		name   string
+		from   []uint64
+		pin    uint64
+		holds  bool
+		detail string
+	}{
+		{"the genesis block", nil, 0, true, ""},
+		{"block 1, bundle from block 0", []uint64{0}, 1, true, ""},
+		{"block 5, bundle from block 3", []uint64{3}, 5, true, ""},
+		{"block 20, bundle from the first evidence block", nil, 20, true, ""},
+		{"a block after the bundle's last", nil, r.ledger.Height() - 1, false, "does not reach block"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			report, _ := proof.Verify(r.bundle(t, "koeln-bauantrag", tc.from...), pinned(tc.pin))
+			require.Equal(t, tc.holds, report.OK, "%+v", report.FirstFailure)
+			if !tc.holds {
+				require.Equal(t, "checkpoint", report.FirstFailure.Check)
+				require.Contains(t, report.FirstFailure.Detail, tc.detail)
+			}
+		})
+	}
 }
 
 // Each change of the evidence fails the verification, and the first failure

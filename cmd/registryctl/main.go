@@ -6,7 +6,7 @@
 //	registryctl keys new       --out FILE
 //	registryctl sign           --key FILE --type ACT --message JSON [--channel C]
 //	registryctl act            --key FILE --type ACT --message JSON [--api URL] [--token T]
-//	registryctl proof export   --agreement ID [--api URL] [--out FILE]
+//	registryctl proof export   --agreement ID [--api URL] [--out FILE] [--from BLOCK]
 //	registryctl proof roots    --data DIR | --network DIR [--out DIR]
 //	registryctl verify         [--roots DIR] [--checkpoint N:HASH] [--json] [-q] BUNDLE...
 package main
@@ -46,7 +46,7 @@ const usage = `usage:
                                                            sign an act (EIP-712); print the request body
   registryctl act            --key FILE --type ACT --message JSON [--api URL] [--token TOKEN]
                                                            fetch the types, sign, post the act, print the answer
-  registryctl proof export   --agreement ID [--api URL] [--out FILE]
+  registryctl proof export   --agreement ID [--api URL] [--out FILE] [--from BLOCK]
                                                            save an agreement's proof bundle
   registryctl proof roots    --data DIR | --network DIR [--out DIR]
                                                            write the organisations' root certificates (MSPID.pem)

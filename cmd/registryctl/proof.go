@@ -41,6 +41,7 @@ func proofExport(ctx context.Context, args []string, out io.Writer) error {
 	base := fs.String("api", "http://127.0.0.1:8080", "registry API")
 	agreement := fs.String("agreement", "", "agreement id")
 	file := fs.String("out", "", "bundle file (default AGREEMENT.proof.json)")
+	from := fs.String("from", "", "embedded ledger: start the chain of block headers at this block (a checkpoint you pinned)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -50,7 +51,7 @@ func proofExport(ctx context.Context, args []string, out io.Writer) error {
 	if *file == "" {
 		*file = *agreement + ".proof.json"
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(*base, "/")+"/v1/agreements/"+url.PathEscape(*agreement)+"/proof", nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(*base, "/")+"/v1/agreements/"+url.PathEscape(*agreement)+"/proof"+query(*from), nil)
 	if err != nil {
 		return err
 	}
@@ -74,6 +75,13 @@ func proofExport(ctx context.Context, args []string, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "%s: %d bytes\n", *file, len(body))
 	return nil
+}
+
+func query(from string) string {
+	if from == "" {
+		return ""
+	}
+	return "?from=" + url.QueryEscape(from)
 }
 
 // proofRoots writes the root certificates of a registry's organisations as
