@@ -609,8 +609,8 @@ func fabVerifySignature(c *x509.Certificate, msg, sig []byte) error {
 
 func fabConcat(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
 
-// fabBftQuorum is the number of distinct consenters a BFT block needs.
-func fabBftQuorum(n int) int {
+// fabBFTQuorum is the number of distinct consenters a BFT block needs.
+func fabBFTQuorum(n int) int {
 	f := (n - 1) / 3
 	return (n + f + 2) / 2 // ceil((n+f+1)/2)
 }
@@ -697,7 +697,7 @@ func (v *fabricVerifier) ordererSignatures(b *common.Block) (string, error) {
 		}
 	}
 	if v.cfg.bft {
-		q := fabBftQuorum(len(v.cfg.consenters))
+		q := fabBFTQuorum(len(v.cfg.consenters))
 		if len(consenters) < q {
 			return "", fmt.Errorf("block %d: %d of %d BFT consenters signed validly, the quorum is %d%s", n, len(consenters), len(v.cfg.consenters), q, fabProblemList(problems))
 		}
@@ -1038,9 +1038,11 @@ func (v *fabricVerifier) verifyTx(l *fabTxLocation, policies map[string][]byte) 
 		v.r.Pass(fabCheckValidation, subject, "VALID (the serving peer's record in the block metadata: orderer signatures do not cover it)")
 	}
 	p, err := v.parseEndorserTx(l)
-	if !v.r.Add(fabCheckTransaction, subject, err) {
+	if err != nil {
+		v.r.Add(fabCheckTransaction, subject, err)
 		return nil, nil
 	}
+	v.r.Pass(fabCheckTransaction, subject, "an endorser transaction; its id is the hash of its nonce and creator")
 	for _, w := range p.kv.GetWrites() {
 		tx.Writes = append(tx.Writes, Write{Key: w.GetKey(), Value: w.GetValue(), IsDelete: w.GetIsDelete()})
 	}
