@@ -56,14 +56,15 @@ test: build
 # A network of its own for the tests, on ports apart from network-up's.
 TEST_NETWORK_PORT ?= 27000
 
-## test-fabric: the conformance suite, the fault tests and the proof tests on
+## test-fabric: the conformance suite, the fault tests and the proof tests (one
+## package at a time: the fault tests stop nodes) on
 ## a fresh native Fabric network, then a restart of the whole network and the
 ## proof bundles after it (failing start: the node logs are printed)
 test-fabric: build
 	@set -e; dir=$$(mktemp -d -t registry-network.XXXXXX); \
 	trap '$(REGISTRYCTL) network down --dir "$$dir" --base-port $(TEST_NETWORK_PORT); rm -rf "$$dir"' EXIT; \
 	$(REGISTRYCTL) network up --dir "$$dir" --base-port $(TEST_NETWORK_PORT); \
-	$(GO) test -count=1 -tags fabric ./chaincode/ ./api/ ./proof/ -fabric "$$dir" -fabric-port $(TEST_NETWORK_PORT); \
+	$(GO) test -count=1 -p 1 -tags fabric ./chaincode/ ./api/ ./proof/ -fabric "$$dir" -fabric-port $(TEST_NETWORK_PORT); \
 	$(GO) test -count=1 -tags fabric,fabricrestart -run TestProofAfterNetworkRestart ./api/ -fabric "$$dir" -fabric-port $(TEST_NETWORK_PORT)
 
 ## bench: ledger tx/s at 1, 8, 64 submitters beside raw bbolt, evaluate latency,

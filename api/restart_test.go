@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"net/http"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -19,7 +20,11 @@ import (
 // exported before the restart still verifies. It restarts the network, so
 // make test-fabric runs it on its own, after the other Fabric tests.
 func TestProofAfterNetworkRestart(t *testing.T) {
-	n, err := network.New(network.Config{Dir: *fabricDir, BasePort: *fabricPort})
+	// Restarting needs the chaincode server make test-fabric built.
+	server, err := filepath.Abs(filepath.Join("..", "bin", "registry-chaincode"))
+	require.NoError(t, err)
+	require.FileExists(t, server, "build it first: go build -o bin/ ./cmd/...")
+	n, err := network.New(network.Config{Dir: *fabricDir, BasePort: *fabricPort, ChaincodeServer: []string{server}})
 	require.NoError(t, err)
 	h := newFabric(t)
 	s := h.scenario()
