@@ -226,7 +226,9 @@ func (c *checker) records() *SignedTerms {
 		if _, ok := c.presented(fmt.Sprintf("offering %s version %d", a.Offering, a.OfferingVersion),
 			chaincode.OfferingVersionKey(a.Offering, a.OfferingVersion), c.b.Records.OfferingVersion, &ov); ok {
 			c.hash("offering hash", fmt.Sprintf("offering %s version %d", ov.Offering, ov.Version), chaincode.TypeOffering, &ov.OfferingContent, ov.Hash, a.OfferingHash)
-			c.act("offeringVersion", &ov.Submitted, chaincode.OfferingVersionKey(a.Offering, a.OfferingVersion), []string{ov.Supplier}, st)
+			if m, ok := c.act("offeringVersion", &ov.Submitted, chaincode.OfferingVersionKey(a.Offering, a.OfferingVersion), []string{ov.Supplier}, st).(*chaincode.SubmitOfferingMessage); ok {
+				c.signedContent(&ov.Submitted, chaincode.TypeOffering, &m.OfferingContent, ov.Hash)
+			}
 		}
 	} else {
 		c.r.Add("record written", "offering version", errors.New("the bundle presents no offering version"))
@@ -250,7 +252,9 @@ func (c *checker) records() *SignedTerms {
 			continue
 		}
 		c.hash("price-model hash", subject, chaincode.TypePriceModel, &pm.PriceModelContent, pm.Hash, "")
-		c.act("priceModel", &pm.Published, chaincode.PriceModelKey(pm.Offering, uint64(pm.Version)), []string{a.Supplier}, st)
+		if m, ok := c.act("priceModel", &pm.Published, chaincode.PriceModelKey(pm.Offering, uint64(pm.Version)), []string{a.Supplier}, st).(*chaincode.PublishPriceModelMessage); ok {
+			c.signedContent(&pm.Published, chaincode.TypePriceModel, &m.PriceModelContent, pm.Hash)
+		}
 		priceModels[uint64(pm.Version)] = pm
 	}
 
@@ -259,7 +263,7 @@ func (c *checker) records() *SignedTerms {
 	if shown == 0 {
 		shown = a.FeeVersion
 	}
-	feeVersions := map[uint64]bool{}
+	feeVersions := map[uint64]*chaincode.FeeVersion{}
 	for _, raw := range c.b.Records.FeeVersions {
 		var probe chaincode.FeeVersion
 		if err := json.Unmarshal(raw, &probe); err != nil {
@@ -275,7 +279,7 @@ func (c *checker) records() *SignedTerms {
 		if _, ok := c.presented(subject, chaincode.FeeVersionKey(a.ID, probe.Version), raw, fv); !ok {
 			continue
 		}
-		feeVersions[fv.Version] = true
+		feeVersions[fv.Version] = fv
 		terms := chaincode.TermsOf(&a, fv)
 		c.hash("terms hash", subject, chaincode.TypeTerms, &terms, fv.TermsHash, "")
 		pm, ok := priceModels[fv.PriceModelVersion]
@@ -298,16 +302,140 @@ func (c *checker) records() *SignedTerms {
 		}
 	}
 	for v := uint64(1); v <= a.FeeVersion; v++ {
-		if !feeVersions[v] {
+		if feeVersions[v] == nil {
 			c.r.Add("record written", fmt.Sprintf("fee version %d of %s", v, a.ID), errors.New("the agreement has it; the bundle does not present it"))
 		}
 	}
 
-	// Every act on the agreement.
+	// Every act on the agreement, and what it signed.
+	var signed []signedAct
 	for i := range a.Acts {
-		c.act("agreement", &a.Acts[i], chaincode.AgreementKey(a.ID), []string{a.Customer, a.Supplier, a.Anbieter}, st)
+		if m := c.act("agreement", &a.Acts[i], chaincode.AgreementKey(a.ID), []string{a.Customer, a.Supplier, a.Anbieter}, st); m != nil {
+			signed = append(signed, signedAct{&a.Acts[i], m})
+			c.r.Add("signed message", fmt.Sprintf("%s by %s in tx %s", a.Acts[i].Type, a.Acts[i].Party, a.Acts[i].TxID), signedMessageErr(&a, &a.Acts[i], m, feeVersions))
+		}
 	}
+	c.termsInForce(&a, feeVersions, signed)
 	return st
+}
+
+// signedAct is an act whose signature verified, with its decoded message.
+type signedAct struct {
+	act *chaincode.SignedAct
+	m   chaincode.Message
+}
+
+// signedContent checks that the content the party signed hashes to the
+// record's hash: the record is what was signed.
+func (c *checker) signedContent(act *chaincode.SignedAct, primaryType string, content any, hash string) {
+	subject := fmt.Sprintf("%s by %s in tx %s", act.Type, act.Party, act.TxID)
+	got, err := chaincode.ContentHash(c.b.Channel, primaryType, content)
+	if err == nil && got != hash {
+		err = fmt.Errorf("the signed content hashes to %s, the record's hash is %s", got, hash)
+	}
+	c.r.Add("signed message", subject, err)
+}
+
+// signedMessageErr checks that an act on the agreement signed what the
+// records hold: its target, the fees entered, the terms approved or ordered.
+func signedMessageErr(a *chaincode.Agreement, act *chaincode.SignedAct, m chaincode.Message, fvs map[uint64]*chaincode.FeeVersion) error {
+	target := ""
+	switch m := m.(type) {
+	case *chaincode.ExpressInterestMessage:
+		target = m.Agreement
+		if m.Offering != a.Offering || m.Customer != a.Customer || m.ParentAgreement != a.ParentAgreement {
+			return fmt.Errorf("signed interest in offering %s for customer %s (parent %q); the agreement has %s, %s (parent %q)",
+				m.Offering, m.Customer, m.ParentAgreement, a.Offering, a.Customer, a.ParentAgreement)
+		}
+	case *chaincode.EnterFeesMessage:
+		target = m.Agreement
+		fv := fvs[uint64(m.FeeVersion)]
+		switch {
+		case fv == nil:
+			return fmt.Errorf("entered fee version %d, which the bundle does not present", m.FeeVersion)
+		case fv.PriceModelHash != m.PriceModelHash || fv.Fees != (chaincode.Fees{AnnualFee: uint64(m.AnnualFee), ProRataFee: uint64(m.ProRataFee),
+			ConnectionFee: uint64(m.ConnectionFee), ScopeOfUse: m.ScopeOfUse}):
+			return fmt.Errorf("the signed fees (%d, %d, %d, %q, price model %s) are not fee version %d's (%d, %d, %d, %q, price model %s)",
+				m.AnnualFee, m.ProRataFee, m.ConnectionFee, m.ScopeOfUse, m.PriceModelHash,
+				fv.Version, fv.Fees.AnnualFee, fv.Fees.ProRataFee, fv.Fees.ConnectionFee, fv.Fees.ScopeOfUse, fv.PriceModelHash)
+		case fv.Entered.TxID != act.TxID:
+			return fmt.Errorf("fee version %d was entered in tx %s", fv.Version, fv.Entered.TxID)
+		}
+	case *chaincode.ApproveFeesMessage:
+		target = m.Agreement
+		fv := fvs[uint64(m.FeeVersion)]
+		switch {
+		case m.Party != act.Party:
+			return fmt.Errorf("signed for party %s, recorded for %s", m.Party, act.Party)
+		case fv == nil:
+			return fmt.Errorf("approved fee version %d, which the bundle does not present", m.FeeVersion)
+		case fv.TermsHash != m.TermsHash:
+			return fmt.Errorf("approved terms %s; fee version %d's terms are %s", m.TermsHash, fv.Version, fv.TermsHash)
+		}
+	case *chaincode.PlaceOrderMessage:
+		target = m.Agreement
+		found := false
+		for _, fv := range fvs {
+			found = found || fv.TermsHash == m.TermsHash
+		}
+		if !found {
+			return fmt.Errorf("ordered terms %s, the terms of no fee version", m.TermsHash)
+		}
+	case *chaincode.TerminateMessage:
+		target = m.Agreement
+		if m.Party != act.Party || m.EndDate != a.EndDate {
+			return fmt.Errorf("signed termination for %s at %s; the record has %s at %s", m.Party, m.EndDate, act.Party, a.EndDate)
+		}
+	default:
+		return fmt.Errorf("%s is not an act on an agreement", act.Type)
+	}
+	if target != a.ID {
+		return fmt.Errorf("the message is about agreement %s, not %s", target, a.ID)
+	}
+	return nil
+}
+
+// termsInForce checks that the terms in force were approved by the customer
+// and the Anbieter with verified signatures, and ordered by the customer.
+func (c *checker) termsInForce(a *chaincode.Agreement, fvs map[uint64]*chaincode.FeeVersion, signed []signedAct) {
+	if a.EffectiveVersion == 0 {
+		return
+	}
+	subject := fmt.Sprintf("fee version %d of %s", a.EffectiveVersion, a.ID)
+	fv := fvs[a.EffectiveVersion]
+	if fv == nil {
+		c.r.Add("terms in force signed", subject, errors.New("the bundle does not present the fee version in force"))
+		return
+	}
+	approvedBy := map[string]string{}
+	ordered := ""
+	for _, s := range signed {
+		switch m := s.m.(type) {
+		case *chaincode.ApproveFeesMessage:
+			if uint64(m.FeeVersion) == fv.Version && m.TermsHash == fv.TermsHash {
+				approvedBy[s.act.Party] = s.act.TxID
+			}
+		case *chaincode.PlaceOrderMessage:
+			if s.act.Party == a.Customer && ordered == "" {
+				ordered = s.act.TxID
+			}
+		}
+	}
+	var missing []string
+	for _, p := range []string{a.Customer, a.Anbieter} {
+		if approvedBy[p] == "" {
+			missing = append(missing, "an approval by "+p)
+		}
+	}
+	if ordered == "" {
+		missing = append(missing, "the order by "+a.Customer)
+	}
+	if len(missing) > 0 {
+		c.r.Add("terms in force signed", subject, fmt.Errorf("terms %s lack %s", fv.TermsHash, strings.Join(missing, " and ")))
+		return
+	}
+	c.r.Pass("terms in force signed", subject, fmt.Sprintf("terms %s approved by %s (tx %s) and %s (tx %s); ordered by %s (tx %s)",
+		fv.TermsHash, a.Customer, approvedBy[a.Customer], a.Anbieter, approvedBy[a.Anbieter], a.Customer, ordered))
 }
 
 // hash recomputes a content hash and compares it with the stored one (and
@@ -329,7 +457,7 @@ func (c *checker) hash(check, subject, primaryType string, content any, stored, 
 // act checks one signed act: its transaction is in the evidence and wrote
 // the record; the digest recomputes from the message; the signature
 // recovers to the signer; the signer was a key of the party at the time.
-func (c *checker) act(record string, act *chaincode.SignedAct, key string, parties []string, st *SignedTerms) {
+func (c *checker) act(record string, act *chaincode.SignedAct, key string, parties []string, st *SignedTerms) chaincode.Message {
 	subject := fmt.Sprintf("%s by %s in tx %s", act.Type, act.Party, act.TxID)
 	p := ActProof{Type: act.Type, Record: record, Party: act.Party, Signature: act.Signature, Digest: act.Digest, TxID: act.TxID, Time: act.Time}
 	defer func() { st.Acts = append(st.Acts, p) }()
@@ -337,16 +465,16 @@ func (c *checker) act(record string, act *chaincode.SignedAct, key string, parti
 	t, ok := c.byID[act.TxID]
 	if !ok {
 		c.r.Add("act transaction", subject, errors.New("its transaction is not in the bundle's verified evidence"))
-		return
+		return nil
 	}
 	p.BlockNumber, p.TxIndex, p.ValidationCode, p.Endorsers = t.Block, t.Index, t.ValidationCode, t.Endorsers
 	if _, wrote := t.write(key); !wrote {
 		c.r.Add("act transaction", subject, fmt.Errorf("the transaction did not write the %s", record))
-		return
+		return nil
 	}
 	if !slices.Contains(parties, act.Party) {
 		c.r.Add("act party", subject, fmt.Errorf("%s is none of the parties %s", act.Party, strings.Join(parties, ", ")))
-		return
+		return nil
 	}
 
 	m, err := chaincode.NewMessage(act.Type)
@@ -364,7 +492,7 @@ func (c *checker) act(record string, act *chaincode.SignedAct, key string, parti
 		err = fmt.Errorf("the message hashes to 0x%x, the record says %s", digest, act.Digest)
 	}
 	if !c.r.Add("act digest", subject, err) {
-		return
+		return nil
 	}
 	signer, err := chaincode.RecoverSigner(digest, act.Signature)
 	if err == nil {
@@ -374,41 +502,42 @@ func (c *checker) act(record string, act *chaincode.SignedAct, key string, parti
 		}
 	}
 	if !c.r.Add("act signature", subject, err) {
-		return
+		return nil
 	}
 
 	// The party's keys as the ledger held them when the act ran.
 	raw, found := c.writtenAsOf(chaincode.PartyKey(act.Party), t)
 	if !found {
 		c.r.Add("signer's key", subject, fmt.Errorf("no transaction of the bundle registered party %s before the act", act.Party))
-		return
+		return nil
 	}
 	var party chaincode.Party
 	if err := json.Unmarshal(raw, &party); err != nil {
 		c.r.Add("signer's key", subject, fmt.Errorf("party %s as written: %w", act.Party, err))
-		return
+		return nil
 	}
 	at := t.Timestamp.Unix()
 	i := slices.IndexFunc(party.Keys, func(k chaincode.Key) bool { return k.Address == p.Recovered })
 	if i < 0 {
 		c.r.Add("signer's key", subject, fmt.Errorf("%s is not a key of party %s", p.Recovered, act.Party))
-		return
+		return nil
 	}
 	k := party.Keys[i]
 	if at < k.ValidFrom || (k.ValidUntil != 0 && at >= k.ValidUntil) {
 		c.r.Add("signer's key", subject, fmt.Errorf("key %s of %s is valid from %d until %d, the act ran at %d", k.Address, act.Party, k.ValidFrom, k.ValidUntil, at))
-		return
+		return nil
 	}
 	p.Key = &k
 	added, ok := c.byID[k.AddedTx]
 	if !ok {
 		c.r.Add("signer's key", subject, fmt.Errorf("the transaction %s that registered key %s is not in the bundle's evidence", k.AddedTx, k.Address))
-		return
+		return nil
 	}
 	if _, wrote := added.write(chaincode.PartyKey(act.Party)); !wrote {
 		c.r.Add("signer's key", subject, fmt.Errorf("transaction %s did not write party %s", k.AddedTx, act.Party))
-		return
+		return nil
 	}
 	c.r.Pass("signer's key", subject, fmt.Sprintf("%s, registered for %s in tx %s (block %d), valid at %s",
 		k.Address, act.Party, k.AddedTx, added.Block, t.Timestamp.UTC().Format(time.RFC3339)))
+	return m
 }
