@@ -70,6 +70,8 @@ func testAuditors(t *testing.T, h *harness) {
 		require.Equal(t, "VALID", act.ValidationCode)
 		require.NotEmpty(t, act.Endorsers)
 		require.Positive(t, act.BlockNumber)
+		require.Len(t, act.BlockHash, 64)
+		require.NotEmpty(t, act.BlockSignedBy)
 		if act.Record == "agreement" {
 			require.Equal(t, a.Acts[onAgreement].TxID, act.TxID)
 			require.Equal(t, a.Acts[onAgreement].Signature, act.Signature)

@@ -750,8 +750,9 @@ func fabLastConfig(b *common.Block) (uint64, error) {
 
 // fabricBlock is a bundle block that parsed.
 type fabricBlock struct {
-	block *common.Block
-	ok    bool // every block-level check held
+	block  *common.Block
+	ok     bool   // every block-level check held
+	signed string // who signed it, as the orderer signature check found
 }
 
 // verifyBlocks checks the bundle's blocks and returns those that parsed.
@@ -820,6 +821,7 @@ func (v *fabricVerifier) verifyBlocks(raws [][]byte) []*fabricBlock {
 		if detail, err := v.ordererSignatures(b); err != nil {
 			add(fabCheckOrdererSig, err)
 		} else {
+			fb.signed = detail
 			v.r.Pass(fabCheckOrdererSig, subject, detail)
 			if detail, err := v.checkLastConfig(b); err != nil {
 				add(fabCheckBlockConfig, err)
@@ -1025,7 +1027,8 @@ func (p *fabParsedTx) applyMetadata(policies map[string][]byte) {
 func (v *fabricVerifier) verifyTx(l *fabTxLocation, policies map[string][]byte) (*Tx, *fabParsedTx) {
 	subject := l.subject()
 	id := l.chdr.GetTxId()
-	tx := &Tx{ID: id, Block: l.fb.block.GetHeader().GetNumber(), Index: l.index, Timestamp: l.chdr.GetTimestamp().AsTime()}
+	tx := &Tx{ID: id, Block: l.fb.block.GetHeader().GetNumber(), Index: l.index, Timestamp: l.chdr.GetTimestamp().AsTime(),
+		BlockHash: fabBlockHeaderHash(l.fb.block.GetHeader()), BlockSignedBy: l.fb.signed}
 	switch {
 	case !l.coded:
 		tx.ValidationCode = "NONE"

@@ -104,8 +104,12 @@ func (t *Trust) VerifyIdentity(mspID string, certPEM []byte) (*x509.Certificate,
 // need: where it is, when it ran, who endorsed it, and what it wrote in the
 // registry chaincode's namespace.
 type Tx struct {
-	ID             string
-	Block          uint64
+	ID    string
+	Block uint64
+	// BlockHash is the hash of the block's header; BlockSignedBy says whose
+	// signatures over it verified (orderers on Fabric, the node embedded).
+	BlockHash      []byte
+	BlockSignedBy  string
 	Index          int
 	Timestamp      time.Time
 	ValidationCode string // Fabric's name, e.g. VALID

@@ -2,6 +2,7 @@ package proof
 
 import (
 	"bytes"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -42,13 +43,17 @@ type ActProof struct {
 	Recovered string `json:"recovered"`
 	// Key is the party's key registration the signer matched at the time of
 	// the act.
-	Key            *chaincode.Key `json:"key,omitempty"`
-	TxID           string         `json:"txId"`
-	BlockNumber    uint64         `json:"blockNumber"`
-	TxIndex        int            `json:"txIndex"`
-	Time           string         `json:"time"`
-	ValidationCode string         `json:"validationCode"`
-	Endorsers      []string       `json:"endorsers"`
+	Key         *chaincode.Key `json:"key,omitempty"`
+	TxID        string         `json:"txId"`
+	BlockNumber uint64         `json:"blockNumber"`
+	// BlockHash is the SHA-256 of the block's header; BlockSignedBy says
+	// whose signatures over it verified: orderers (Fabric) or the node.
+	BlockHash      string   `json:"blockHash"`
+	BlockSignedBy  string   `json:"blockSignedBy"`
+	TxIndex        int      `json:"txIndex"`
+	Time           string   `json:"time"`
+	ValidationCode string   `json:"validationCode"`
+	Endorsers      []string `json:"endorsers"`
 }
 
 // Verify checks a bundle against the auditor's trust: the ledger evidence
@@ -468,6 +473,7 @@ func (c *checker) act(record string, act *chaincode.SignedAct, key string, parti
 		return nil
 	}
 	p.BlockNumber, p.TxIndex, p.ValidationCode, p.Endorsers = t.Block, t.Index, t.ValidationCode, t.Endorsers
+	p.BlockHash, p.BlockSignedBy = hex.EncodeToString(t.BlockHash), t.BlockSignedBy
 	if _, wrote := t.write(key); !wrote {
 		c.r.Add("act transaction", subject, fmt.Errorf("the transaction did not write the %s", record))
 		return nil
