@@ -397,7 +397,7 @@ func fabParseOrg(g *common.ConfigGroup) (*fabricOrg, error) {
 	}
 	fc := &msp.FabricMSPConfig{}
 	if err := proto.Unmarshal(mc.GetConfig(), fc); err != nil {
-		return nil, fmt.Errorf("Fabric MSP config: %w", err)
+		return nil, fmt.Errorf("the fabric MSP config: %w", err)
 	}
 	if fc.GetName() == "" {
 		return nil, errors.New("MSP without name")
