@@ -129,6 +129,10 @@ func networkTrust(t testing.TB, n *network.Network) *proof.Trust {
 		require.NoError(t, err)
 		require.NoError(t, trust.AddRootsPEM(org.MSPID, pem))
 	}
+	genesis, err := os.ReadFile(n.GenesisBlock())
+	require.NoError(t, err)
+	trust.Genesis, err = proof.FabricBlockHash(genesis)
+	require.NoError(t, err)
 	return trust
 }
 

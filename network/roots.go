@@ -17,3 +17,7 @@ func (n *Network) CACert(mspID string) (string, error) {
 	}
 	return "", fmt.Errorf("network: no organisation with MSP id %q", mspID)
 }
+
+// GenesisBlock is the file of the channel's genesis block (protobuf
+// common.Block), as configtxgen wrote it: what auditors pin by its hash.
+func (n *Network) GenesisBlock() string { return n.path("config", ChannelID+".block") }

@@ -1,6 +1,8 @@
 package proof
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -115,14 +117,33 @@ func LoadRoots(dir string) (*Trust, error) {
 	if len(t.Roots) == 0 {
 		return nil, fmt.Errorf("roots: no MSPID.pem or MSPID/ca.pem in %s", dir)
 	}
+	switch raw, err := os.ReadFile(filepath.Join(dir, GenesisFile)); {
+	case errors.Is(err, os.ErrNotExist):
+	case err != nil:
+		return nil, fmt.Errorf("roots: %w", err)
+	default:
+		h, err := hex.DecodeString(strings.TrimSpace(string(raw)))
+		if err != nil || len(h) != sha256.Size {
+			return nil, fmt.Errorf("roots: %s must hold the genesis block's header hash in hex", GenesisFile)
+		}
+		t.Genesis = h
+	}
 	return t, nil
 }
 
-// WriteRoots writes the roots as MSPID.pem files into dir, the layout
-// LoadRoots reads.
-func WriteRoots(dir string, roots map[string][]byte) error {
+// GenesisFile, in a roots directory, pins the genesis block: its header hash in hex.
+const GenesisFile = "genesis.sha256"
+
+// WriteRoots writes the roots as MSPID.pem files into dir, and the genesis
+// block's header hash (if any) as genesis.sha256: the layout LoadRoots reads.
+func WriteRoots(dir string, roots map[string][]byte, genesis []byte) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
+	}
+	if genesis != nil {
+		if err := os.WriteFile(filepath.Join(dir, GenesisFile), []byte(hex.EncodeToString(genesis)+"\n"), 0o644); err != nil {
+			return err
+		}
 	}
 	for msp, pem := range roots {
 		if err := os.WriteFile(filepath.Join(dir, msp+".pem"), pem, 0o644); err != nil {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/efa-marktplatz/registry/ledger"
 )
@@ -41,7 +42,14 @@ func VerifyEmbedded(r *Report, blocks []ledger.RawBlock, trust *Trust, channel, 
 		r.Add("genesis block", "block 0", fmt.Errorf("channel %q, the bundle says %q", genesis.Config.ChannelID, channel))
 		return nil
 	}
-	node, msp, err := nodeCertificate(genesis.Config.NodeCertificate, trust)
+	if trust.Genesis != nil {
+		if got := genesis.Header.Hash(); !bytes.Equal(got, trust.Genesis) {
+			r.Add("genesis block", "block 0", fmt.Errorf("header hash %x, the pinned genesis block is %x", got, trust.Genesis))
+			return nil
+		}
+		r.Pass("genesis block", "block 0", "the pinned genesis block")
+	}
+	node, msp, err := nodeCertificate(genesis.Config.NodeCertificate, trust, genesis.Header.Timestamp, decoded[len(decoded)-1].Header.Timestamp)
 	if err != nil {
 		r.Add("node certificate", "block 0", err)
 		return nil
@@ -132,8 +140,10 @@ func VerifyEmbedded(r *Report, blocks []ledger.RawBlock, trust *Trust, channel, 
 }
 
 // nodeCertificate parses the node's certificate and finds the supplied root
-// it chains to.
-func nodeCertificate(certPEM []byte, trust *Trust) (*x509.Certificate, string, error) {
+// it chains to. It must be a node's (OU peer, as the local MSP issues it to
+// the node and to no client or admin) and valid from the genesis block to
+// the last block of the bundle.
+func nodeCertificate(certPEM []byte, trust *Trust, first, last time.Time) (*x509.Certificate, string, error) {
 	block, _ := pem.Decode(certPEM)
 	if block == nil {
 		return nil, "", errors.New("the node certificate is not PEM")
@@ -147,10 +157,17 @@ func nodeCertificate(certPEM []byte, trust *Trust) (*x509.Certificate, string, e
 		msps = append(msps, msp)
 	}
 	slices.Sort(msps)
+	if !slices.Contains(cert.Subject.OrganizationalUnit, "peer") {
+		return nil, "", fmt.Errorf("the node certificate (%s, OU %v) is not a node's: OU peer is required", cert.Subject.CommonName, cert.Subject.OrganizationalUnit)
+	}
 	for _, msp := range msps {
-		if _, err := trust.VerifyIdentity(msp, certPEM); err == nil {
-			return cert, msp, nil
+		if _, err := trust.VerifyIdentityAt(msp, certPEM, first); err != nil {
+			continue
 		}
+		if _, err := trust.VerifyIdentityAt(msp, certPEM, last); err != nil {
+			return nil, "", fmt.Errorf("the node certificate is not valid at the last block's time %s: %w", last.Format(time.RFC3339), err)
+		}
+		return cert, msp, nil
 	}
 	return nil, "", fmt.Errorf("the node certificate (%s, issued by %s) chains to none of the supplied roots", cert.Subject.CommonName, cert.Issuer.CommonName)
 }

@@ -51,7 +51,18 @@ const (
 	fabCheckEndorsement   = "endorsement signature"
 	fabCheckPolicy        = "endorsement policy"
 	fabCheckKeyPolicy     = "key endorsement policy"
+	fabCheckGenesis       = "genesis block"
 )
+
+// FabricBlockHash is the header hash of a Fabric block (protobuf
+// common.Block): what Trust.Genesis pins.
+func FabricBlockHash(raw []byte) ([]byte, error) {
+	b, err := fabParseBlock(raw)
+	if err != nil {
+		return nil, err
+	}
+	return fabBlockHeaderHash(b.GetHeader()), nil
+}
 
 // fabValidationParameter is the key metadata entry that holds a key-level
 // endorsement policy (a SignaturePolicyEnvelope).
@@ -263,24 +274,35 @@ func (v *fabricVerifier) verifyConfig(raw []byte) {
 			v.r.Pass(fabCheckConfigRoots, id, detail)
 		}
 	}
+	// Every organisation the auditor pinned must be one of the channel's: a
+	// configuration that leaves some out is not the channel they trust.
+	for _, id := range slices.Sorted(maps.Keys(v.trust.Roots)) {
+		if _, ok := cfg.orgs[id]; !ok {
+			rootsOK = v.r.Add(fabCheckConfigRoots, id, fmt.Errorf("the supplied roots of %s are for an organisation the channel config does not list", id)) && rootsOK
+		}
+	}
 	if !dataOK || !rootsOK {
 		return
 	}
+	// The configuration — organisations, node roles, policies — is anchored
+	// in the genesis block, which configtxgen made and no orderer signed: the
+	// auditor pins its hash. Later configuration blocks would need their
+	// lineage back to it, which a bundle does not carry.
+	if n != 0 {
+		v.r.Add(fabCheckGenesis, subject, fmt.Errorf("the bundle's configuration is in block %d; this verifier anchors the channel configuration in the pinned genesis block and does not follow configuration updates", n))
+		return
+	}
+	got := fabBlockHeaderHash(b.GetHeader())
+	switch {
+	case v.trust.Genesis == nil:
+		v.r.Add(fabCheckGenesis, subject, errors.New("no genesis block pinned: its configuration (organisations, node roles, policies) carries no orderer signature; supply its header hash (genesis.sha256 among the roots, or --genesis)"))
+		return
+	case !bytes.Equal(got, v.trust.Genesis):
+		v.r.Add(fabCheckGenesis, subject, fmt.Errorf("header hash %x, the pinned genesis block is %x", got, v.trust.Genesis))
+		return
+	}
+	v.r.Pass(fabCheckGenesis, subject, fmt.Sprintf("the pinned genesis block %x", got))
 	v.cfg = cfg
-	if n == 0 {
-		// The genesis block is made by configtxgen, not cut by an orderer:
-		// it has no signature, or an empty signature metadata.
-		if m, err := fabSignatureMetadata(b); err != nil || len(m.GetSignatures()) == 0 {
-			v.r.Pass(fabCheckOrdererSig, subject, "genesis block: no orderer signature; its roots match the supplied ones")
-			return
-		}
-	}
-	if detail, err := v.ordererSignatures(b); err != nil {
-		v.r.Add(fabCheckOrdererSig, subject, err)
-		v.cfg = nil
-	} else {
-		v.r.Pass(fabCheckOrdererSig, subject, detail)
-	}
 }
 
 // fabParseConfig reads the channel config from a config block.

@@ -8,6 +8,7 @@
 package proof_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -84,6 +85,10 @@ func networkTrust(t *testing.T, n *network.Network) *proof.Trust {
 		require.NoError(t, err)
 		require.NoError(t, trust.AddRootsPEM(id, raw))
 	}
+	genesis, err := os.ReadFile(n.GenesisBlock())
+	require.NoError(t, err)
+	trust.Genesis, err = proof.FabricBlockHash(genesis)
+	require.NoError(t, err)
 	return trust
 }
 
@@ -297,7 +302,7 @@ func TestFabricEvidence(t *testing.T) {
 		require.Contains(t, r.Items[i].Subject, txSubject(d.id, d.block))
 		require.Contains(t, r.Items[i].Detail, "AKDBMSP.peer")
 		require.True(t, slices.ContainsFunc(r.Items, func(it proof.Item) bool {
-			return it.Check == "orderer signature" && it.Subject == "block 0" && it.Detail == "genesis block: no orderer signature; its roots match the supplied ones"
+			return it.OK && it.Check == "genesis block" && it.Subject == "block 0"
 		}))
 	})
 
@@ -448,6 +453,27 @@ func TestFabricEvidence(t *testing.T) {
 			check: "config roots", subject: dataport, alsoFailing: []string{"orderer signature", "endorsement signature"}, dropped: func() []string { return ids },
 		},
 		{
+			name: "genesis block not pinned",
+			tamper: func(_ *testing.T, _ *proof.FabricLedger, trust *proof.Trust) {
+				trust.Genesis = nil
+			},
+			check: "genesis block", subject: "block 0", dropped: func() []string { return ids },
+		},
+		{
+			name: "another genesis block pinned",
+			tamper: func(_ *testing.T, _ *proof.FabricLedger, trust *proof.Trust) {
+				trust.Genesis = bytes.Repeat([]byte{7}, 32)
+			},
+			check: "genesis block", subject: "block 0", dropped: func() []string { return ids },
+		},
+		{
+			name: "roots of an organisation the channel does not have",
+			tamper: func(t *testing.T, _ *proof.FabricLedger, trust *proof.Trust) {
+				trust.Roots["OtherMSP"] = trust.Roots[dataport]
+			},
+			check: "config roots", subject: "OtherMSP", dropped: func() []string { return ids },
+		},
+		{
 			name: "supplied root missing",
 			tamper: func(_ *testing.T, _ *proof.FabricLedger, trust *proof.Trust) {
 				delete(trust.Roots, network.OrdererOrg.MSPID)
@@ -458,7 +484,7 @@ func TestFabricEvidence(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			f := cloneLedger(ev)
-			tr := &proof.Trust{Roots: map[string][]*x509.Certificate{}}
+			tr := &proof.Trust{Roots: map[string][]*x509.Certificate{}, Genesis: trust.Genesis}
 			for k, v := range trust.Roots {
 				tr.Roots[k] = slices.Clone(v)
 			}

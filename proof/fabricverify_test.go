@@ -250,6 +250,7 @@ func fabNewNet(t *testing.T, bft bool) *fabNet {
 		"Orderer":     ordGroup,
 	}}}}
 	n.genesis = fabBlock(0, nil, fabEnvelope(t, common.HeaderType_CONFIG, "ch", "", fabMarshal(t, cfg)))
+	n.trust.Genesis = fabBlockHeaderHash(n.genesis.GetHeader())
 	require.NoError(t, n.trust.AddRootsPEM("OrdMSP", n.ord.pem))
 	require.NoError(t, n.trust.AddRootsPEM("OrgMSP", n.app.pem))
 	return n

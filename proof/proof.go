@@ -30,6 +30,11 @@ type Trust struct {
 	// Checkpoint, when set, pins a block of the embedded ledger by its header
 	// hash: the chain of headers in the bundle must pass through it.
 	Checkpoint *Checkpoint
+	// Genesis pins the channel's genesis block by its header hash. Fabric
+	// needs it: the genesis block carries the channel configuration (its
+	// organisations, node roles and policies) and no orderer signature.
+	// On the embedded ledger it is optional.
+	Genesis []byte
 }
 
 // Checkpoint is a block the auditor trusts: its number and header hash.
@@ -80,8 +85,16 @@ func (t *Trust) pool(mspID string) *x509.CertPool {
 }
 
 // VerifyIdentity checks that the PEM certificate chains to the supplied roots
-// of mspID and returns it.
+// of mspID and returns it. Validity periods are not checked (see
+// VerifyIdentityAt).
 func (t *Trust) VerifyIdentity(mspID string, certPEM []byte) (*x509.Certificate, error) {
+	return t.VerifyIdentityAt(mspID, certPEM, time.Time{})
+}
+
+// VerifyIdentityAt checks that the PEM certificate chains to the supplied
+// roots of mspID and that the chain was valid at the time at (unless at is
+// zero) and returns it.
+func (t *Trust) VerifyIdentityAt(mspID string, certPEM []byte, at time.Time) (*x509.Certificate, error) {
 	block, _ := pem.Decode(certPEM)
 	if block == nil || block.Type != "CERTIFICATE" {
 		return nil, errors.New("not a PEM certificate")
@@ -94,7 +107,10 @@ func (t *Trust) VerifyIdentity(mspID string, certPEM []byte) (*x509.Certificate,
 	if pool == nil {
 		return nil, fmt.Errorf("no root certificate supplied for %s", mspID)
 	}
-	if _, err := cert.Verify(x509.VerifyOptions{Roots: pool, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}, CurrentTime: cert.NotBefore.Add(time.Second)}); err != nil {
+	if at.IsZero() {
+		at = cert.NotBefore.Add(time.Second)
+	}
+	if _, err := cert.Verify(x509.VerifyOptions{Roots: pool, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}, CurrentTime: at}); err != nil {
 		return nil, fmt.Errorf("certificate of %s (%s) does not chain to the supplied %s roots: %w", cert.Subject.CommonName, mspID, mspID, err)
 	}
 	return cert, nil

@@ -49,3 +49,44 @@ func TestSignedMessageMustMatchTheRecords(t *testing.T) {
 		})
 	}
 }
+
+// The terms in force need both approvals, and an order of approved terms
+// placed after both approvals of the version it orders.
+func TestTermsInForce(t *testing.T) {
+	a := &chaincode.Agreement{ID: "a1", Customer: "k", Anbieter: "g"}
+	fvs := map[uint64]*chaincode.FeeVersion{1: {Version: 1, TermsHash: "0x1"}, 2: {Version: 2, TermsHash: "0x2"}}
+	approve := func(party string, v uint64, tx string) signedAct {
+		return signedAct{&chaincode.SignedAct{Party: party, TxID: tx}, &chaincode.ApproveFeesMessage{Agreement: "a1", Party: party, FeeVersion: chaincode.Uint(v), TermsHash: fvs[v].TermsHash}}
+	}
+	order := func(v uint64, tx string) signedAct {
+		return signedAct{&chaincode.SignedAct{Party: "k", TxID: tx}, &chaincode.PlaceOrderMessage{Agreement: "a1", TermsHash: fvs[v].TermsHash}}
+	}
+	for _, tc := range []struct {
+		name      string
+		effective uint64
+		acts      []signedAct
+		error     string
+	}{
+		{"approved, then ordered", 1, []signedAct{approve("k", 1, "t1"), approve("g", 1, "t2"), order(1, "t3")}, ""},
+		{"ordered before the Anbieter approved", 1, []signedAct{approve("k", 1, "t1"), order(1, "t2"), approve("g", 1, "t3")}, "approval by g of the ordered fee version 1 before the order"},
+		{"never ordered", 1, []signedAct{approve("k", 1, "t1"), approve("g", 1, "t2")}, "an order by k"},
+		{"a fee change approved by both", 2, []signedAct{approve("k", 1, "t1"), approve("g", 1, "t2"), order(1, "t3"), approve("k", 2, "t4"), approve("g", 2, "t5")}, ""},
+		{"a fee change approved by the customer only", 2, []signedAct{approve("k", 1, "t1"), approve("g", 1, "t2"), order(1, "t3"), approve("k", 2, "t4")}, "approval of fee version 2 by g"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := &checker{r: &Report{}, byID: map[string]*Tx{}}
+			for i, s := range tc.acts {
+				c.byID[s.act.TxID] = &Tx{ID: s.act.TxID, Block: uint64(10 + i)}
+			}
+			a.EffectiveVersion = tc.effective
+			c.termsInForce(a, fvs, tc.acts)
+			require.Len(t, c.r.Items, 1)
+			if tc.error == "" {
+				require.True(t, c.r.Items[0].OK, "%+v", c.r.Items[0])
+				return
+			}
+			require.False(t, c.r.Items[0].OK)
+			require.Contains(t, c.r.Items[0].Detail, tc.error)
+		})
+	}
+}

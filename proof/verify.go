@@ -25,8 +25,9 @@ type SignedTerms struct {
 	FeeVersion uint64           `json:"feeVersion"`
 	TermsHash  string           `json:"termsHash"`
 	Terms      *chaincode.Terms `json:"terms"`
-	// AsOfBlock is the newest block of the evidence: the terms are proven as
-	// the ledger held them then.
+	// AsOfBlock is the block of the agreement's newest change in the
+	// evidence: the agreement is proven as that transaction wrote it. A
+	// bundle cannot show that no later change exists.
 	AsOfBlock uint64     `json:"asOfBlock"`
 	Acts      []ActProof `json:"acts"`
 }
@@ -216,14 +217,15 @@ func firstDifference(got, want []byte) string {
 
 func (c *checker) records() *SignedTerms {
 	var a chaincode.Agreement
-	if _, ok := c.presented("agreement "+c.b.Agreement, chaincode.AgreementKey(c.b.Agreement), c.b.Records.Agreement, &a); !ok {
+	written, ok := c.presented("agreement "+c.b.Agreement, chaincode.AgreementKey(c.b.Agreement), c.b.Records.Agreement, &a)
+	if !ok {
 		return nil
 	}
 	if a.ID != c.b.Agreement {
 		c.r.Add("record written", "agreement", fmt.Errorf("the record is agreement %q, the bundle names %q", a.ID, c.b.Agreement))
 		return nil
 	}
-	st := &SignedTerms{Agreement: a.ID, Status: a.Status, AsOfBlock: c.txs[len(c.txs)-1].Block}
+	st := &SignedTerms{Agreement: a.ID, Status: a.Status, AsOfBlock: written.Block}
 
 	// The offering version the agreement names.
 	var ov chaincode.OfferingVersion
@@ -231,8 +233,12 @@ func (c *checker) records() *SignedTerms {
 		if _, ok := c.presented(fmt.Sprintf("offering %s version %d", a.Offering, a.OfferingVersion),
 			chaincode.OfferingVersionKey(a.Offering, a.OfferingVersion), c.b.Records.OfferingVersion, &ov); ok {
 			c.hash("offering hash", fmt.Sprintf("offering %s version %d", ov.Offering, ov.Version), chaincode.TypeOffering, &ov.OfferingContent, ov.Hash, a.OfferingHash)
-			if m, ok := c.act("offeringVersion", &ov.Submitted, chaincode.OfferingVersionKey(a.Offering, a.OfferingVersion), []string{ov.Supplier}, st).(*chaincode.SubmitOfferingMessage); ok {
+			switch m := c.act("offeringVersion", &ov.Submitted, chaincode.OfferingVersionKey(a.Offering, a.OfferingVersion), []string{ov.Supplier}, st).(type) {
+			case nil:
+			case *chaincode.SubmitOfferingMessage:
 				c.signedContent(&ov.Submitted, chaincode.TypeOffering, &m.OfferingContent, ov.Hash)
+			default:
+				c.r.Add("signed message", "offering version", fmt.Errorf("submitted by a %s act, not SubmitOffering", ov.Submitted.Type))
 			}
 		}
 	} else {
@@ -257,8 +263,12 @@ func (c *checker) records() *SignedTerms {
 			continue
 		}
 		c.hash("price-model hash", subject, chaincode.TypePriceModel, &pm.PriceModelContent, pm.Hash, "")
-		if m, ok := c.act("priceModel", &pm.Published, chaincode.PriceModelKey(pm.Offering, uint64(pm.Version)), []string{a.Supplier}, st).(*chaincode.PublishPriceModelMessage); ok {
+		switch m := c.act("priceModel", &pm.Published, chaincode.PriceModelKey(pm.Offering, uint64(pm.Version)), []string{a.Supplier}, st).(type) {
+		case nil:
+		case *chaincode.PublishPriceModelMessage:
 			c.signedContent(&pm.Published, chaincode.TypePriceModel, &m.PriceModelContent, pm.Hash)
+		default:
+			c.r.Add("signed message", subject, fmt.Errorf("published by a %s act, not PublishPriceModel", pm.Published.Type))
 		}
 		priceModels[uint64(pm.Version)] = pm
 	}
@@ -401,7 +411,10 @@ func signedMessageErr(a *chaincode.Agreement, act *chaincode.SignedAct, m chainc
 }
 
 // termsInForce checks that the terms in force were approved by the customer
-// and the Anbieter with verified signatures, and ordered by the customer.
+// and the Anbieter with verified signatures, and that the customer ordered
+// approved terms after both approvals: the terms in force themselves, or — after
+// a fee change — those of an earlier fee version, the change then being
+// approved by both again.
 func (c *checker) termsInForce(a *chaincode.Agreement, fvs map[uint64]*chaincode.FeeVersion, signed []signedAct) {
 	if a.EffectiveVersion == 0 {
 		return
@@ -412,35 +425,64 @@ func (c *checker) termsInForce(a *chaincode.Agreement, fvs map[uint64]*chaincode
 		c.r.Add("terms in force signed", subject, errors.New("the bundle does not present the fee version in force"))
 		return
 	}
-	approvedBy := map[string]string{}
-	ordered := ""
+	approvals := func(v *chaincode.FeeVersion) map[string]*chaincode.SignedAct {
+		out := map[string]*chaincode.SignedAct{}
+		for _, s := range signed {
+			if m, ok := s.m.(*chaincode.ApproveFeesMessage); ok && uint64(m.FeeVersion) == v.Version && m.TermsHash == v.TermsHash && out[s.act.Party] == nil {
+				out[s.act.Party] = s.act
+			}
+		}
+		return out
+	}
+	var order *chaincode.SignedAct
+	var ordered *chaincode.FeeVersion
 	for _, s := range signed {
-		switch m := s.m.(type) {
-		case *chaincode.ApproveFeesMessage:
-			if uint64(m.FeeVersion) == fv.Version && m.TermsHash == fv.TermsHash {
-				approvedBy[s.act.Party] = s.act.TxID
+		if m, ok := s.m.(*chaincode.PlaceOrderMessage); ok && s.act.Party == a.Customer {
+			for _, v := range fvs {
+				if v.TermsHash == m.TermsHash {
+					order, ordered = s.act, v
+				}
 			}
-		case *chaincode.PlaceOrderMessage:
-			if s.act.Party == a.Customer && ordered == "" {
-				ordered = s.act.TxID
-			}
+			break
 		}
 	}
 	var missing []string
+	inForce := approvals(fv)
 	for _, p := range []string{a.Customer, a.Anbieter} {
-		if approvedBy[p] == "" {
-			missing = append(missing, "an approval by "+p)
+		if inForce[p] == nil {
+			missing = append(missing, fmt.Sprintf("an approval of fee version %d by %s", fv.Version, p))
 		}
 	}
-	if ordered == "" {
-		missing = append(missing, "the order by "+a.Customer)
+	if order == nil {
+		missing = append(missing, "an order by "+a.Customer)
+	} else {
+		before := approvals(ordered)
+		for _, p := range []string{a.Customer, a.Anbieter} {
+			if ap := before[p]; ap == nil || !c.before(ap.TxID, order.TxID) {
+				missing = append(missing, fmt.Sprintf("an approval by %s of the ordered fee version %d before the order", p, ordered.Version))
+			}
+		}
+		if ordered.Version > fv.Version {
+			missing = append(missing, fmt.Sprintf("terms in force at or after the ordered fee version %d", ordered.Version))
+		}
 	}
 	if len(missing) > 0 {
-		c.r.Add("terms in force signed", subject, fmt.Errorf("terms %s lack %s", fv.TermsHash, strings.Join(missing, " and ")))
+		c.r.Add("terms in force signed", subject, fmt.Errorf("terms %s lack %s", fv.TermsHash, strings.Join(missing, "; ")))
 		return
 	}
-	c.r.Pass("terms in force signed", subject, fmt.Sprintf("terms %s approved by %s (tx %s) and %s (tx %s); ordered by %s (tx %s)",
-		fv.TermsHash, a.Customer, approvedBy[a.Customer], a.Anbieter, approvedBy[a.Anbieter], a.Customer, ordered))
+	detail := fmt.Sprintf("terms %s approved by %s (tx %s) and %s (tx %s)", fv.TermsHash, a.Customer, inForce[a.Customer].TxID, a.Anbieter, inForce[a.Anbieter].TxID)
+	if ordered.Version == fv.Version {
+		detail += fmt.Sprintf(", then ordered by %s (tx %s)", a.Customer, order.TxID)
+	} else {
+		detail += fmt.Sprintf(", a fee change after %s ordered fee version %d (tx %s)", a.Customer, ordered.Version, order.TxID)
+	}
+	c.r.Pass("terms in force signed", subject, detail)
+}
+
+// before reports whether transaction x precedes y on the ledger.
+func (c *checker) before(x, y string) bool {
+	tx, ty := c.byID[x], c.byID[y]
+	return tx != nil && ty != nil && (tx.Block < ty.Block || (tx.Block == ty.Block && tx.Index < ty.Index))
 }
 
 // hash recomputes a content hash and compares it with the stored one (and

@@ -225,6 +225,13 @@ func trustedRoots(cfg *config) (*proof.Trust, error) {
 				return nil, err
 			}
 		}
+		genesis, err := os.ReadFile(n.GenesisBlock())
+		if err == nil {
+			trust.Genesis, err = proof.FabricBlockHash(genesis)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("trust roots: genesis block: %w", err)
+		}
 		return trust, nil
 	}
 	return nil, nil

@@ -8,7 +8,7 @@
 //	registryctl act            --key FILE --type ACT --message JSON [--api URL] [--token T]
 //	registryctl proof export   --agreement ID [--api URL] [--out FILE] [--from BLOCK]
 //	registryctl proof roots    --data DIR | --network DIR [--out DIR]
-//	registryctl verify         [--roots DIR] [--checkpoint N:HASH] [--json] [-q] BUNDLE...
+//	registryctl verify         [--roots DIR] [--genesis HASH] [--checkpoint N:HASH] [--json] [-q] BUNDLE...
 package main
 
 import (
@@ -50,7 +50,8 @@ const usage = `usage:
                                                            save an agreement's proof bundle
   registryctl proof roots    --data DIR | --network DIR [--out DIR]
                                                            write the organisations' root certificates (MSPID.pem)
-  registryctl verify         [--roots DIR] [--checkpoint N:HASH] [--json] [-q] BUNDLE...
+                                                           and, for a network, the genesis block's hash (genesis.sha256)
+  registryctl verify         [--roots DIR] [--genesis HASH] [--checkpoint N:HASH] [--json] [-q] BUNDLE...
                                                            verify bundles offline against the roots you trust;
                                                            exits 1 on any failure, naming the first broken link
   (a message may leave out nonce and deadline: a fresh nonce and a deadline in an hour are filled in)`

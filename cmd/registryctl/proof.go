@@ -95,6 +95,7 @@ func proofRoots(args []string, out io.Writer) error {
 		return err
 	}
 	roots := map[string][]byte{}
+	var genesis []byte
 	switch {
 	case *data != "" && *netDir == "":
 		msp := filepath.Join(*data, "ledger", "msp")
@@ -123,13 +124,23 @@ func proofRoots(args []string, out io.Writer) error {
 				return fmt.Errorf("proof roots: %w", err)
 			}
 		}
+		block, err := os.ReadFile(n.GenesisBlock())
+		if err == nil {
+			genesis, err = proof.FabricBlockHash(block)
+		}
+		if err != nil {
+			return fmt.Errorf("proof roots: genesis block: %w", err)
+		}
 	default:
 		return errors.New("proof roots: give one of --data or --network")
 	}
-	if err := proof.WriteRoots(*dir, roots); err != nil {
+	if err := proof.WriteRoots(*dir, roots, genesis); err != nil {
 		return fmt.Errorf("proof roots: %w", err)
 	}
 	fmt.Fprintf(out, "%d root certificates in %s\n", len(roots), *dir)
+	if genesis != nil {
+		fmt.Fprintf(out, "genesis block %x in %s\n", genesis, filepath.Join(*dir, proof.GenesisFile))
+	}
 	return nil
 }
 
@@ -137,6 +148,7 @@ func proofRoots(args []string, out io.Writer) error {
 func verifyCmd(args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
 	rootsDir := fs.String("roots", "roots", "directory of the root certificates you trust: MSPID.pem or MSPID/ca.pem")
+	genesis := fs.String("genesis", "", "the genesis block's header hash (hex) you pin; default: genesis.sha256 in --roots (required for Fabric bundles)")
 	checkpoint := fs.String("checkpoint", "", "embedded ledger: a block you trust, NUMBER:HEADERHASH (hex); the bundle's chain must pass through it")
 	asJSON := fs.Bool("json", false, "print the reports as JSON")
 	quiet := fs.Bool("q", false, "print one line per bundle, not every check")
@@ -149,6 +161,13 @@ func verifyCmd(args []string, out io.Writer) error {
 	trust, err := proof.LoadRoots(*rootsDir)
 	if err != nil {
 		return fmt.Errorf("verify: %w", err)
+	}
+	if *genesis != "" {
+		h, err := hex.DecodeString(*genesis)
+		if err != nil || len(h) != 32 {
+			return errors.New("verify: --genesis must be 64 hex digits")
+		}
+		trust.Genesis = h
 	}
 	if *checkpoint != "" {
 		num, hash, ok := strings.Cut(*checkpoint, ":")

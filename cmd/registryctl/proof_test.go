@@ -85,4 +85,9 @@ func TestProofExportAndVerify(t *testing.T) {
 	require.ErrorContains(t, err, "checkpoint")
 	require.ErrorContains(t, run(ctx, []string{"verify", "--roots", roots, "--checkpoint", "one", files[0]}, &out), "NUMBER:HEADERHASH")
 	require.Error(t, run(ctx, []string{"verify", "--roots", roots, filepath.Join(dir, "missing.json")}, &out))
+
+	// A pinned genesis block the bundle does not start from.
+	err = run(ctx, []string{"verify", "--roots", roots, "--genesis", strings.Repeat("ab", 32), files[0]}, &out)
+	require.ErrorContains(t, err, "first broken link: genesis block of block 0")
+	require.ErrorContains(t, run(ctx, []string{"verify", "--roots", roots, "--genesis", "xyz", files[0]}, &out), "64 hex digits")
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"syscall"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -22,17 +23,28 @@ func Dir(t testing.TB) string {
 }
 
 // Install installs the pinned packages unless they are there. Node and npm
-// are required: without them the test fails, it does not skip.
+// are required: without them the test fails, it does not skip. Test
+// binaries of several packages run at once: an exclusive file lock makes one
+// install while the others wait, and a marker written after a complete
+// install tells them it is done (a half-written node_modules is not).
 func Install(t testing.TB) string {
 	t.Helper()
 	dir := Dir(t)
-	if _, err := os.Stat(filepath.Join(dir, "node_modules", "ethers")); err == nil {
+	lock, err := os.OpenFile(filepath.Join(dir, ".install.lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	require.NoError(t, err)
+	defer lock.Close()
+	require.NoError(t, syscall.Flock(int(lock.Fd()), syscall.LOCK_EX))
+	defer func() { _ = syscall.Flock(int(lock.Fd()), syscall.LOCK_UN) }()
+
+	marker := filepath.Join(dir, "node_modules", ".installed")
+	if _, err := os.Stat(marker); err == nil {
 		return dir
 	}
 	cmd := exec.Command("npm", "ci", "--no-audit", "--no-fund")
 	cmd.Dir = dir
 	out, err := cmd.CombinedOutput()
 	require.NoError(t, err, "npm ci in %s: %s", dir, out)
+	require.NoError(t, os.WriteFile(marker, nil, 0o644))
 	return dir
 }
 
