@@ -13,7 +13,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -118,20 +117,10 @@ func newFabric(t testing.TB) *harness {
 }
 
 // networkTrust is what an auditor pins for the network: the CA roots of the
-// orderer org and of every member org.
+// orderer org and of every member org, and the genesis block.
 func networkTrust(t testing.TB, n *network.Network) *proof.Trust {
 	t.Helper()
-	trust := &proof.Trust{}
-	for _, org := range append([]network.Org{network.OrdererOrg}, network.Members...) {
-		path, err := n.CACert(org.MSPID)
-		require.NoError(t, err)
-		pem, err := os.ReadFile(path)
-		require.NoError(t, err)
-		require.NoError(t, trust.AddRootsPEM(org.MSPID, pem))
-	}
-	genesis, err := os.ReadFile(n.GenesisBlock())
-	require.NoError(t, err)
-	trust.Genesis, err = proof.FabricBlockHash(genesis)
+	trust, err := proof.FabricTrust(n.RootFiles(), n.GenesisBlock())
 	require.NoError(t, err)
 	return trust
 }

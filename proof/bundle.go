@@ -4,11 +4,14 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/efa-marktplatz/registry/ledger"
@@ -134,19 +137,47 @@ func LoadRoots(dir string) (*Trust, error) {
 // GenesisFile, in a roots directory, pins the genesis block: its header hash in hex.
 const GenesisFile = "genesis.sha256"
 
-// WriteRoots writes the roots as MSPID.pem files into dir, and the genesis
-// block's header hash (if any) as genesis.sha256: the layout LoadRoots reads.
-func WriteRoots(dir string, roots map[string][]byte, genesis []byte) error {
+// FabricTrust reads what an auditor pins for a Fabric channel: the root
+// certificate files by MSP id and the genesis block file, whose header hash
+// it pins.
+func FabricTrust(rootFiles map[string]string, genesisBlock string) (*Trust, error) {
+	t := &Trust{}
+	for _, msp := range slices.Sorted(maps.Keys(rootFiles)) {
+		data, err := os.ReadFile(rootFiles[msp])
+		if err != nil {
+			return nil, fmt.Errorf("roots: %w", err)
+		}
+		if err := t.AddRootsPEM(msp, data); err != nil {
+			return nil, err
+		}
+	}
+	block, err := os.ReadFile(genesisBlock)
+	if err != nil {
+		return nil, fmt.Errorf("roots: genesis block: %w", err)
+	}
+	if t.Genesis, err = FabricBlockHash(block); err != nil {
+		return nil, fmt.Errorf("roots: genesis block %s: %w", genesisBlock, err)
+	}
+	return t, nil
+}
+
+// WriteDir writes the trust as LoadRoots reads it: MSPID.pem files, and the
+// genesis block's header hash (if pinned) as genesis.sha256.
+func (t *Trust) WriteDir(dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	if genesis != nil {
-		if err := os.WriteFile(filepath.Join(dir, GenesisFile), []byte(hex.EncodeToString(genesis)+"\n"), 0o644); err != nil {
+	if t.Genesis != nil {
+		if err := os.WriteFile(filepath.Join(dir, GenesisFile), []byte(hex.EncodeToString(t.Genesis)+"\n"), 0o644); err != nil {
 			return err
 		}
 	}
-	for msp, pem := range roots {
-		if err := os.WriteFile(filepath.Join(dir, msp+".pem"), pem, 0o644); err != nil {
+	for msp, certs := range t.Roots {
+		var out []byte
+		for _, c := range certs {
+			out = append(out, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})...)
+		}
+		if err := os.WriteFile(filepath.Join(dir, msp+".pem"), out, 0o644); err != nil {
 			return err
 		}
 	}

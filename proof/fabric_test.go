@@ -74,20 +74,11 @@ func dialAs(t *testing.T, n *network.Network, mspID, user, chaincodeName string)
 	return b
 }
 
-// networkTrust is what an auditor supplies: the CA roots of the four orgs.
+// networkTrust is what an auditor supplies: the CA roots of the four orgs
+// and the genesis block.
 func networkTrust(t *testing.T, n *network.Network) *proof.Trust {
 	t.Helper()
-	trust := &proof.Trust{}
-	for _, id := range []string{network.OrdererOrg.MSPID, dataport, akdb, regioIT} {
-		path, err := n.CACert(id)
-		require.NoError(t, err)
-		raw, err := os.ReadFile(path)
-		require.NoError(t, err)
-		require.NoError(t, trust.AddRootsPEM(id, raw))
-	}
-	genesis, err := os.ReadFile(n.GenesisBlock())
-	require.NoError(t, err)
-	trust.Genesis, err = proof.FabricBlockHash(genesis)
+	trust, err := proof.FabricTrust(n.RootFiles(), n.GenesisBlock())
 	require.NoError(t, err)
 	return trust
 }

@@ -211,28 +211,7 @@ func trustedRoots(cfg *config) (*proof.Trust, error) {
 		if err != nil {
 			return nil, err
 		}
-		trust := &proof.Trust{}
-		for _, org := range append([]network.Org{network.OrdererOrg}, network.Members...) {
-			path, err := n.CACert(org.MSPID)
-			if err != nil {
-				return nil, err
-			}
-			pem, err := os.ReadFile(path)
-			if err != nil {
-				return nil, fmt.Errorf("trust roots: %w", err)
-			}
-			if err := trust.AddRootsPEM(org.MSPID, pem); err != nil {
-				return nil, err
-			}
-		}
-		genesis, err := os.ReadFile(n.GenesisBlock())
-		if err == nil {
-			trust.Genesis, err = proof.FabricBlockHash(genesis)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("trust roots: genesis block: %w", err)
-		}
-		return trust, nil
+		return proof.FabricTrust(n.RootFiles(), n.GenesisBlock())
 	}
 	return nil, nil
 }

@@ -94,52 +94,28 @@ func proofRoots(args []string, out io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	roots := map[string][]byte{}
-	var genesis []byte
+	var trust *proof.Trust
+	var err error
 	switch {
 	case *data != "" && *netDir == "":
-		msp := filepath.Join(*data, "ledger", "msp")
-		entries, err := os.ReadDir(msp)
-		if err != nil {
-			return fmt.Errorf("proof roots: %w", err)
-		}
-		for _, e := range entries {
-			pem, err := os.ReadFile(filepath.Join(msp, e.Name(), "ca.pem"))
-			if err != nil {
-				return fmt.Errorf("proof roots: %w", err)
-			}
-			roots[e.Name()] = pem
-		}
+		trust, err = proof.LoadRoots(filepath.Join(*data, "ledger", "msp"))
 	case *netDir != "" && *data == "":
-		n, err := network.New(network.Config{Dir: *netDir})
-		if err != nil {
-			return fmt.Errorf("proof roots: %w", err)
-		}
-		for _, org := range append([]network.Org{network.OrdererOrg}, network.Members...) {
-			path, err := n.CACert(org.MSPID)
-			if err == nil {
-				roots[org.MSPID], err = os.ReadFile(path)
-			}
-			if err != nil {
-				return fmt.Errorf("proof roots: %w", err)
-			}
-		}
-		block, err := os.ReadFile(n.GenesisBlock())
-		if err == nil {
-			genesis, err = proof.FabricBlockHash(block)
-		}
-		if err != nil {
-			return fmt.Errorf("proof roots: genesis block: %w", err)
+		var n *network.Network
+		if n, err = network.New(network.Config{Dir: *netDir}); err == nil {
+			trust, err = proof.FabricTrust(n.RootFiles(), n.GenesisBlock())
 		}
 	default:
 		return errors.New("proof roots: give one of --data or --network")
 	}
-	if err := proof.WriteRoots(*dir, roots, genesis); err != nil {
+	if err != nil {
 		return fmt.Errorf("proof roots: %w", err)
 	}
-	fmt.Fprintf(out, "%d root certificates in %s\n", len(roots), *dir)
-	if genesis != nil {
-		fmt.Fprintf(out, "genesis block %x in %s\n", genesis, filepath.Join(*dir, proof.GenesisFile))
+	if err := trust.WriteDir(*dir); err != nil {
+		return fmt.Errorf("proof roots: %w", err)
+	}
+	fmt.Fprintf(out, "root certificates of %d organisations in %s\n", len(trust.Roots), *dir)
+	if trust.Genesis != nil {
+		fmt.Fprintf(out, "genesis block %x in %s\n", trust.Genesis, filepath.Join(*dir, proof.GenesisFile))
 	}
 	return nil
 }
