@@ -20,7 +20,7 @@ NETWORK_DIR  ?= network/run
 NETWORK_PORT ?= 17000
 REGISTRYCTL  := $(BIN)/registryctl
 
-.PHONY: all build run test test-fabric bench bench-api bench-memory fuzz lint fmt tools clean network-up network-down network-status
+.PHONY: all build run test test-fabric test-fabric-bft bench bench-api bench-memory fuzz lint fmt tools clean network-up network-down network-status
 
 all: lint test
 
@@ -66,6 +66,18 @@ test-fabric: build
 	$(REGISTRYCTL) network up --dir "$$dir" --base-port $(TEST_NETWORK_PORT); \
 	$(GO) test -count=1 -p 1 -tags fabric ./chaincode/ ./api/ ./proof/ -fabric "$$dir" -fabric-port $(TEST_NETWORK_PORT); \
 	$(GO) test -count=1 -tags fabric,fabricrestart -run TestProofAfterNetworkRestart ./api/ -fabric "$$dir" -fabric-port $(TEST_NETWORK_PORT)
+	$(MAKE) test-fabric-bft
+
+# The BFT network's ports, apart from the Raft test network's.
+TEST_BFT_PORT ?= 28000
+
+## test-fabric-bft: proof bundles on a fresh network with four SmartBFT
+## orderers: blocks signed by a quorum of consenters, verified and tampered with
+test-fabric-bft: build
+	@set -e; dir=$$(mktemp -d -t registry-bft.XXXXXX); \
+	trap '$(REGISTRYCTL) network down --dir "$$dir" --base-port $(TEST_BFT_PORT); rm -rf "$$dir"' EXIT; \
+	$(REGISTRYCTL) network up --bft --dir "$$dir" --base-port $(TEST_BFT_PORT); \
+	$(GO) test -count=1 -p 1 -tags fabric -run 'TestFabricEvidence|TestAuditors' ./proof/ ./api/ -fabric "$$dir" -fabric-port $(TEST_BFT_PORT)
 
 ## bench: ledger tx/s at 1, 8, 64 submitters beside raw bbolt, evaluate latency,
 ## signed registry acts/s beside a trivial Put, ecrecover/s
