@@ -28,7 +28,7 @@ import (
 
 // FabricLedger is the Fabric evidence in a bundle: blocks as the peers' qscc served them.
 type FabricLedger struct {
-	ConfigBlock []byte   `json:"configBlock"` // the channel's last config block (common.Block protobuf) at the time of export
+	ConfigBlock []byte   `json:"configBlock"` // the channel's genesis block (common.Block protobuf): its configuration, which auditors pin by hash
 	Blocks      [][]byte `json:"blocks"`      // the blocks holding the transactions, ascending by number, no duplicates (common.Block protobuf)
 }
 
