@@ -98,16 +98,11 @@ func newFabric(t testing.TB) *harness {
 	t.Helper()
 	n, err := network.New(network.Config{Dir: *fabricDir, BasePort: *fabricPort})
 	require.NoError(t, err)
-	p, ok := n.Peer("DataportMSP")
-	require.True(t, ok)
-	var await []client.FabricPeer
-	for _, q := range n.Peers() {
-		await = append(await, client.FabricPeer{Endpoint: q.Address(), TLSRootCert: n.TLSCACert(q.Org)})
-	}
 	dial := func(user string) *client.Client {
-		b, err := client.DialFabric(client.FabricConfig{Endpoint: p.Address(), TLSRootCert: n.TLSCACert(p.Org), MSPID: p.Org.MSPID,
-			Certificate: n.UserCert(p.Org, user), PrivateKey: n.UserKeyDir(p.Org, user), Channel: network.ChannelID,
-			Chaincode: chaincode.Name, AwaitPeers: await})
+		cfg, err := n.Gateway("DataportMSP", user, chaincode.Name)
+		require.NoError(t, err)
+		cfg.AwaitPeers = n.GatewayPeers()
+		b, err := client.DialFabric(cfg)
 		require.NoError(t, err)
 		c := client.New(b)
 		t.Cleanup(func() { _ = c.Close() })
@@ -263,12 +258,9 @@ func (h *harness) register(reg chaincode.PartyRegistration) party {
 	}
 	r := h.do(http.MethodPost, "/v1/parties", reg, member(), false)
 	require.Equal(h.t, http.StatusCreated, r.status, "%s", r.body)
-	key, err := crypto.GenerateKey()
+	key, m, pop, err := chaincode.NewPartyKey(h.channel, reg.ID, h.replay())
 	require.NoError(h.t, err)
-	m := &chaincode.AddKeyMessage{Party: reg.ID, Key: crypto.PubkeyToAddress(key.PublicKey).Hex(), Replay: h.replay()}
-	msg, err := json.Marshal(m)
-	require.NoError(h.t, err)
-	r = h.do(http.MethodPost, "/v1/parties/"+reg.ID+"/keys", api.ActRequest{Message: msg, ProofOfPossession: h.sign(m, key)}, member(), false)
+	r = h.do(http.MethodPost, "/v1/parties/"+reg.ID+"/keys", api.ActRequest{Message: json.RawMessage(m), ProofOfPossession: pop}, member(), false)
 	require.Equal(h.t, http.StatusCreated, r.status, "%s", r.body)
 	return party{id: reg.ID, key: key}
 }

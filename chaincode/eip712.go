@@ -3,6 +3,7 @@ package chaincode
 import (
 	"crypto/ecdsa"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -203,4 +204,23 @@ func Sign(channel string, m Message, key *ecdsa.PrivateKey) (string, error) {
 	}
 	sig[64] += 27
 	return "0x" + hex.EncodeToString(sig), nil
+}
+
+// NewPartyKey makes a new signing key for a party and the AddKey act that
+// registers it: the message (JSON) and the key's proof of possession, its own
+// signature of the message. The member's admin (AddKeyAsMember) or a current
+// key of the party (AddKey) then submits it.
+func NewPartyKey(channel, party string, replay Replay) (key *ecdsa.PrivateKey, message, proofOfPossession string, err error) {
+	if key, err = crypto.GenerateKey(); err != nil {
+		return nil, "", "", fmt.Errorf("new key: %w", err)
+	}
+	m := &AddKeyMessage{Party: party, Key: crypto.PubkeyToAddress(key.PublicKey).Hex(), Replay: replay}
+	if proofOfPossession, err = Sign(channel, m, key); err != nil {
+		return nil, "", "", err
+	}
+	raw, err := json.Marshal(m)
+	if err != nil {
+		return nil, "", "", fmt.Errorf("encode message: %w", err)
+	}
+	return key, string(raw), proofOfPossession, nil
 }

@@ -38,13 +38,9 @@ func testNetwork(t *testing.T) *network.Network {
 // dialAs connects to an org's peer as one of its users, for a chaincode.
 func dialAs(t *testing.T, n *network.Network, msp, user, chaincodeName string) *client.Fabric {
 	t.Helper()
-	p, ok := n.Peer(msp)
-	require.True(t, ok)
-	b, err := client.DialFabric(client.FabricConfig{
-		Endpoint: p.Address(), TLSRootCert: n.TLSCACert(p.Org), MSPID: msp,
-		Certificate: n.UserCert(p.Org, user), PrivateKey: n.UserKeyDir(p.Org, user),
-		Channel: network.ChannelID, Chaincode: chaincodeName,
-	})
+	cfg, err := n.Gateway(msp, user, chaincodeName)
+	require.NoError(t, err)
+	b, err := client.DialFabric(cfg)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = b.Close() })
 	return b

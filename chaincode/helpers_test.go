@@ -92,14 +92,10 @@ func newFabricEnv(t testing.TB) *env {
 	n, err := network.New(network.Config{Dir: *fabricDir, BasePort: *fabricPort})
 	require.NoError(t, err)
 	dial := func(msp, user string) *client.Client {
-		peer, ok := n.Peer(msp)
-		require.True(t, ok, msp)
-		b, err := client.DialFabric(client.FabricConfig{
-			Endpoint: peer.Address(), TLSRootCert: n.TLSCACert(peer.Org), MSPID: msp,
-			Certificate: n.UserCert(peer.Org, user), PrivateKey: n.UserKeyDir(peer.Org, user),
-			Channel: network.ChannelID, Chaincode: chaincode.Name,
-			AwaitPeers: awaitPeers(n),
-		})
+		cfg, err := n.Gateway(msp, user, chaincode.Name)
+		require.NoError(t, err)
+		cfg.AwaitPeers = n.GatewayPeers()
+		b, err := client.DialFabric(cfg)
 		require.NoError(t, err)
 		c := client.New(b)
 		t.Cleanup(func() { _ = c.Close() })
@@ -112,15 +108,6 @@ func newFabricEnv(t testing.TB) *env {
 	e.client = dial(dataport, "User1")
 	e.reconnect = func() *client.Client { return dial(dataport, "User1") }
 	return e
-}
-
-// awaitPeers are the member peers a Fabric client waits for after a commit.
-func awaitPeers(n *network.Network) []client.FabricPeer {
-	var out []client.FabricPeer
-	for _, p := range n.Peers() {
-		out = append(out, client.FabricPeer{Endpoint: p.Address(), TLSRootCert: n.TLSCACert(p.Org)})
-	}
-	return out
 }
 
 func randomSuffix(t testing.TB) string {

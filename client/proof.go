@@ -63,13 +63,9 @@ func (c *Client) ProofBundle(ctx context.Context, agreement string, o BundleOpti
 	if !ok {
 		return nil, ErrNoEvidence
 	}
-	raw, err := c.Evaluate(ctx, "GetAgreement", agreement)
+	raw, a, err := evaluateRecord[chaincode.Agreement](ctx, c, "GetAgreement", agreement)
 	if err != nil {
 		return nil, err
-	}
-	var a chaincode.Agreement
-	if err := json.Unmarshal(raw, &a); err != nil {
-		return nil, fmt.Errorf("client: agreement %s: %w", agreement, err)
 	}
 	records := proof.Records{Agreement: raw}
 	txs := newTxSet()
@@ -83,39 +79,27 @@ func (c *Client) ProofBundle(ctx context.Context, agreement string, o BundleOpti
 
 	priceModels := newTxSet()
 	for v := uint64(1); v <= a.FeeVersion; v++ {
-		raw, err := c.Evaluate(ctx, "GetFeeVersion", a.ID, strconv.FormatUint(v, 10))
+		raw, fv, err := evaluateRecord[chaincode.FeeVersion](ctx, c, "GetFeeVersion", a.ID, strconv.FormatUint(v, 10))
 		if err != nil {
 			return nil, err
-		}
-		var fv chaincode.FeeVersion
-		if err := json.Unmarshal(raw, &fv); err != nil {
-			return nil, fmt.Errorf("client: fee version %d of %s: %w", v, a.ID, err)
 		}
 		records.FeeVersions = append(records.FeeVersions, raw)
 		txs.add(fv.Entered.TxID)
 		priceModels.add(strconv.FormatUint(fv.PriceModelVersion, 10))
 	}
 	for _, v := range priceModels.list {
-		raw, err := c.Evaluate(ctx, "GetPriceModel", a.Offering, v)
+		raw, pm, err := evaluateRecord[chaincode.PriceModel](ctx, c, "GetPriceModel", a.Offering, v)
 		if err != nil {
 			return nil, err
-		}
-		var pm chaincode.PriceModel
-		if err := json.Unmarshal(raw, &pm); err != nil {
-			return nil, fmt.Errorf("client: price model %s of %s: %w", v, a.Offering, err)
 		}
 		records.PriceModels = append(records.PriceModels, raw)
 		txs.add(pm.Published.TxID)
 		parties.add(pm.Published.Party)
 	}
 	if a.OfferingVersion > 0 {
-		raw, err := c.Evaluate(ctx, "GetOfferingVersion", a.Offering, strconv.FormatUint(a.OfferingVersion, 10))
+		raw, ov, err := evaluateRecord[chaincode.OfferingVersion](ctx, c, "GetOfferingVersion", a.Offering, strconv.FormatUint(a.OfferingVersion, 10))
 		if err != nil {
 			return nil, err
-		}
-		var ov chaincode.OfferingVersion
-		if err := json.Unmarshal(raw, &ov); err != nil {
-			return nil, fmt.Errorf("client: offering %s version %d: %w", a.Offering, a.OfferingVersion, err)
 		}
 		records.OfferingVersion = raw
 		txs.add(ov.Submitted.TxID)
@@ -138,18 +122,28 @@ func (c *Client) ProofBundle(ctx context.Context, agreement string, o BundleOpti
 
 // history adds the transactions of every change of a record.
 func (c *Client) history(ctx context.Context, txs *txSet, record, id string) error {
-	raw, err := c.Evaluate(ctx, "History", record, id)
+	_, entries, err := evaluateRecord[[]chaincode.HistoryEntry](ctx, c, "History", record, id)
 	if err != nil {
 		return err
 	}
-	var entries []chaincode.HistoryEntry
-	if err := json.Unmarshal(raw, &entries); err != nil {
-		return fmt.Errorf("client: history of %s %s: %w", record, id, err)
-	}
-	for _, e := range slices.Backward(entries) {
+	for _, e := range slices.Backward(*entries) {
 		txs.add(e.TxID)
 	}
 	return nil
+}
+
+// evaluateRecord runs a query and decodes the record it answers, keeping
+// the answer's bytes as the bundle presents them.
+func evaluateRecord[T any](ctx context.Context, c *Client, function string, args ...string) (json.RawMessage, *T, error) {
+	raw, err := c.Evaluate(ctx, function, args...)
+	if err != nil {
+		return nil, nil, err
+	}
+	v := new(T)
+	if err := json.Unmarshal(raw, v); err != nil {
+		return nil, nil, fmt.Errorf("client: %s%q: %w", function, args, err)
+	}
+	return raw, v, nil
 }
 
 // txSet is an ordered set of strings.

@@ -9,7 +9,6 @@ import (
 	"crypto/x509"
 	"encoding/asn1"
 	"encoding/hex"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"maps"
@@ -426,7 +425,7 @@ func fabParseOrg(g *common.ConfigGroup) (*fabricOrg, error) {
 	}
 	org := &fabricOrg{mspID: fc.GetName(), nodeOUs: fc.GetFabricNodeOus()}
 	for _, p := range fc.GetRootCerts() {
-		certs, err := fabParsePEMCerts(p)
+		certs, err := parsePEMCerts(p)
 		if err != nil {
 			return nil, fmt.Errorf("root certificate of %s: %w", org.mspID, err)
 		}
@@ -436,7 +435,7 @@ func fabParseOrg(g *common.ConfigGroup) (*fabricOrg, error) {
 		return nil, fmt.Errorf("%s lists no root certificate", org.mspID)
 	}
 	for _, p := range fc.GetAdmins() {
-		certs, err := fabParsePEMCerts(p)
+		certs, err := parsePEMCerts(p)
 		if err != nil {
 			return nil, fmt.Errorf("admin certificate of %s: %w", org.mspID, err)
 		}
@@ -445,29 +444,6 @@ func fabParseOrg(g *common.ConfigGroup) (*fabricOrg, error) {
 		}
 	}
 	return org, nil
-}
-
-func fabParsePEMCerts(data []byte) ([]*x509.Certificate, error) {
-	var out []*x509.Certificate
-	for {
-		var block *pem.Block
-		block, data = pem.Decode(data)
-		if block == nil {
-			break
-		}
-		if block.Type != "CERTIFICATE" {
-			continue
-		}
-		c, err := x509.ParseCertificate(block.Bytes)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	if len(out) == 0 {
-		return nil, errors.New("no PEM certificate")
-	}
-	return out, nil
 }
 
 // checkRoots checks that the config's roots of an org are exactly the ones
@@ -583,7 +559,7 @@ func (id *fabricIdentity) satisfies(p *msp.MSPPrincipal) bool {
 		if proto.Unmarshal(p.GetPrincipal(), sid) != nil || sid.GetMspid() != id.mspID {
 			return false
 		}
-		certs, err := fabParsePEMCerts(sid.GetIdBytes())
+		certs, err := parsePEMCerts(sid.GetIdBytes())
 		return err == nil && bytes.Equal(certs[0].Raw, id.cert.Raw)
 	case msp.MSPPrincipal_ORGANIZATION_UNIT:
 		ou := &msp.OrganizationUnit{}
@@ -744,7 +720,7 @@ func (v *fabricVerifier) consenterOf(id *fabricIdentity) *common.Consenter {
 		if c.GetMspId() != id.mspID {
 			continue
 		}
-		if certs, err := fabParsePEMCerts(c.GetIdentity()); err == nil && bytes.Equal(certs[0].Raw, id.cert.Raw) {
+		if certs, err := parsePEMCerts(c.GetIdentity()); err == nil && bytes.Equal(certs[0].Raw, id.cert.Raw) {
 			return c
 		}
 	}
@@ -1353,7 +1329,7 @@ func fabDescribePrincipal(p *msp.MSPPrincipal) string {
 	case msp.MSPPrincipal_IDENTITY:
 		sid := &msp.SerializedIdentity{}
 		if proto.Unmarshal(p.GetPrincipal(), sid) == nil {
-			if certs, err := fabParsePEMCerts(sid.GetIdBytes()); err == nil {
+			if certs, err := parsePEMCerts(sid.GetIdBytes()); err == nil {
 				return fmt.Sprintf("%s identity %s", sid.GetMspid(), certs[0].Subject.CommonName)
 			}
 		}

@@ -62,13 +62,9 @@ func testNetwork(t *testing.T) *network.Network {
 // dialAs connects to an org's peer as one of its users, for a chaincode.
 func dialAs(t *testing.T, n *network.Network, mspID, user, chaincodeName string) *client.Fabric {
 	t.Helper()
-	p, ok := n.Peer(mspID)
-	require.True(t, ok)
-	b, err := client.DialFabric(client.FabricConfig{
-		Endpoint: p.Address(), TLSRootCert: n.TLSCACert(p.Org), MSPID: mspID,
-		Certificate: n.UserCert(p.Org, user), PrivateKey: n.UserKeyDir(p.Org, user),
-		Channel: network.ChannelID, Chaincode: chaincodeName,
-	})
+	cfg, err := n.Gateway(mspID, user, chaincodeName)
+	require.NoError(t, err)
+	b, err := client.DialFabric(cfg)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = b.Close() })
 	return b
@@ -85,16 +81,6 @@ func networkTrust(t *testing.T, n *network.Network) *proof.Trust {
 
 func txSubject(id string, block uint64) string {
 	return fmt.Sprintf("tx %s… in block %d", id[:8], block)
-}
-
-func failedItems(r *proof.Report) []proof.Item {
-	var out []proof.Item
-	for _, it := range r.Items {
-		if !it.OK {
-			out = append(out, it)
-		}
-	}
-	return out
 }
 
 func hasFailed(r *proof.Report, check string) bool {
@@ -490,7 +476,7 @@ func TestFabricEvidence(t *testing.T) {
 			require.Equal(t, tc.check, r.FirstFailure.Check, "first failure: %+v", r.FirstFailure)
 			require.Equal(t, tc.subject, r.FirstFailure.Subject, "first failure: %+v", r.FirstFailure)
 			for _, check := range tc.alsoFailing {
-				require.True(t, hasFailed(r, check), "a failing %q item; failures: %+v", check, failedItems(r))
+				require.True(t, hasFailed(r, check), "a failing %q item; failures: %+v", check, failed(r))
 			}
 			var got []string
 			for _, tx := range txs {

@@ -45,7 +45,21 @@ type Checkpoint struct {
 
 // AddRootsPEM adds every certificate in pem to the roots of mspID.
 func (t *Trust) AddRootsPEM(mspID string, data []byte) error {
-	n := 0
+	certs, err := parsePEMCerts(data)
+	if err != nil {
+		return fmt.Errorf("root certificates of %s: %w", mspID, err)
+	}
+	if t.Roots == nil {
+		t.Roots = map[string][]*x509.Certificate{}
+	}
+	t.Roots[mspID] = append(t.Roots[mspID], certs...)
+	return nil
+}
+
+// parsePEMCerts parses the CERTIFICATE blocks of PEM data; it fails when
+// there is none.
+func parsePEMCerts(data []byte) ([]*x509.Certificate, error) {
+	var out []*x509.Certificate
 	for {
 		var block *pem.Block
 		block, data = pem.Decode(data)
@@ -57,18 +71,14 @@ func (t *Trust) AddRootsPEM(mspID string, data []byte) error {
 		}
 		c, err := x509.ParseCertificate(block.Bytes)
 		if err != nil {
-			return fmt.Errorf("root certificate of %s: %w", mspID, err)
+			return nil, err
 		}
-		if t.Roots == nil {
-			t.Roots = map[string][]*x509.Certificate{}
-		}
-		t.Roots[mspID] = append(t.Roots[mspID], c)
-		n++
+		out = append(out, c)
 	}
-	if n == 0 {
-		return fmt.Errorf("root certificates of %s: no PEM certificate found", mspID)
+	if len(out) == 0 {
+		return nil, errors.New("no PEM certificate")
 	}
-	return nil
+	return out, nil
 }
 
 // pool returns the roots of mspID as a certificate pool, or nil.

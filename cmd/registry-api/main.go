@@ -155,17 +155,18 @@ func backends(cfg *config, logger *slog.Logger) (relay, admin *client.Client, ch
 		if err != nil {
 			return nil, nil, "", nil, err
 		}
-		p, ok := n.Peer(cfg.fabricOrg)
-		if !ok {
-			return nil, nil, "", nil, fmt.Errorf("no member %s in %s", cfg.fabricOrg, cfg.fabricNetwork)
+		user, err := n.Gateway(cfg.fabricOrg, "User1", fc.Chaincode)
+		if err != nil {
+			return nil, nil, "", nil, fmt.Errorf("%s: %w", cfg.fabricNetwork, err)
 		}
-		fc.Endpoint, fc.TLSRootCert, fc.MSPID = p.Address(), n.TLSCACert(p.Org), p.Org.MSPID
-		fc.Certificate, fc.PrivateKey = n.UserCert(p.Org, "User1"), n.UserKeyDir(p.Org, "User1")
-		for _, q := range n.Peers() {
-			fc.AwaitPeers = append(fc.AwaitPeers, client.FabricPeer{Endpoint: q.Address(), TLSRootCert: n.TLSCACert(q.Org)})
+		fc.Endpoint, fc.TLSRootCert, fc.MSPID, fc.Certificate, fc.PrivateKey = user.Endpoint, user.TLSRootCert, user.MSPID, user.Certificate, user.PrivateKey
+		fc.AwaitPeers = n.GatewayPeers()
+		admin, err := n.Gateway(cfg.fabricOrg, "Admin", fc.Chaincode)
+		if err != nil {
+			return nil, nil, "", nil, err
 		}
 		adminCfg = fc
-		adminCfg.Certificate, adminCfg.PrivateKey = n.UserCert(p.Org, "Admin"), n.UserKeyDir(p.Org, "Admin")
+		adminCfg.Certificate, adminCfg.PrivateKey = admin.Certificate, admin.PrivateKey
 	} else {
 		for _, pair := range strings.Split(cfg.fabricAwait, ",") {
 			if endpoint, ca, ok := strings.Cut(pair, "="); ok {

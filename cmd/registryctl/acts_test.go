@@ -15,14 +15,16 @@ import (
 	"github.com/efa-marktplatz/registry/client"
 	"github.com/efa-marktplatz/registry/internal/demo"
 	"github.com/efa-marktplatz/registry/ledger"
+	"github.com/efa-marktplatz/registry/proof"
 	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
 	"github.com/stretchr/testify/require"
 )
 
-// A person drives acts from the shell: a new key, its registration on the
-// member's authority, and an act signed with it, against a real API.
-func TestKeysSignAndAct(t *testing.T) {
-	dir := t.TempDir()
+// demoAPI serves the REST API over an embedded ledger seeded with the demo
+// in a data directory of its own (member token "tok"), on 127.0.0.1.
+func demoAPI(t *testing.T) (dir, url string) {
+	t.Helper()
+	dir = t.TempDir()
 	cc, err := chaincode.New()
 	require.NoError(t, err)
 	l, err := ledger.Open(filepath.Join(dir, "ledger"), ledger.Options{MSPID: "DataportMSP", Chaincodes: map[string]shim.Chaincode{chaincode.Name: cc}, NoSync: true})
@@ -34,10 +36,19 @@ func TestKeysSignAndAct(t *testing.T) {
 		require.NoError(t, err)
 		return client.New(client.NewEmbedded(l, id, chaincode.Name))
 	}
-	a, err := api.New(api.Config{Client: as("client"), Admin: as("admin"), Channel: l.ChannelID(), AdminToken: "tok"})
+	trust, err := proof.LoadRoots(filepath.Join(dir, "ledger", "msp"))
+	require.NoError(t, err)
+	a, err := api.New(api.Config{Client: as("client"), Admin: as("admin"), Channel: l.ChannelID(), AdminToken: "tok", Trust: trust})
 	require.NoError(t, err)
 	srv := httptest.NewServer(a)
 	t.Cleanup(srv.Close)
+	return dir, srv.URL
+}
+
+// A person drives acts from the shell: a new key, its registration on the
+// member's authority, and an act signed with it, against a real API.
+func TestKeysSignAndAct(t *testing.T) {
+	dir, url := demoAPI(t)
 	ctx := context.Background()
 	var out bytes.Buffer
 
@@ -69,17 +80,17 @@ func TestKeysSignAndAct(t *testing.T) {
 
 	// act: the member adds the new key to Hamburg; Hamburg then expresses interest with it.
 	out.Reset()
-	require.NoError(t, run(ctx, []string{"act", "--api", srv.URL, "--token", "tok", "--key", keyFile, "--type", "AddKey",
+	require.NoError(t, run(ctx, []string{"act", "--api", url, "--token", "tok", "--key", keyFile, "--type", "AddKey",
 		"--message", `{"party":"hamburg","key":"` + address + `","validFrom":"0","validUntil":"0"}`}, &out), out.String())
 	out.Reset()
-	require.NoError(t, run(ctx, []string{"act", "--api", srv.URL, "--key", keyFile, "--type", "ExpressInterest",
+	require.NoError(t, run(ctx, []string{"act", "--api", url, "--key", keyFile, "--type", "ExpressInterest",
 		"--message", `{"agreement":"hamburg-bauantrag","offering":"digitaler-bauantrag","customer":"hamburg","parentAgreement":""}`}, &out), out.String())
 	require.Contains(t, out.String(), "POST /v1/agreements → 201")
 	require.Contains(t, out.String(), `"status": "INTEREST"`)
 
 	// A refused act says why and fails.
 	out.Reset()
-	err = run(ctx, []string{"act", "--api", srv.URL, "--key", keyFile, "--type", "ExpressInterest",
+	err = run(ctx, []string{"act", "--api", url, "--key", keyFile, "--type", "ExpressInterest",
 		"--message", `{"agreement":"hamburg-bauantrag","offering":"digitaler-bauantrag","customer":"hamburg","parentAgreement":""}`}, &out)
 	require.Error(t, err)
 	require.Contains(t, out.String(), "409")

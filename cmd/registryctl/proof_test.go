@@ -3,40 +3,18 @@ package main
 import (
 	"bytes"
 	"context"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/efa-marktplatz/registry/api"
-	"github.com/efa-marktplatz/registry/chaincode"
-	"github.com/efa-marktplatz/registry/client"
-	"github.com/efa-marktplatz/registry/internal/demo"
-	"github.com/efa-marktplatz/registry/ledger"
-	"github.com/efa-marktplatz/registry/proof"
-	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
 	"github.com/stretchr/testify/require"
 )
 
 // An auditor exports bundles, pins the roots and verifies offline; a
 // tampered bundle makes verify fail and name the first broken link.
 func TestProofExportAndVerify(t *testing.T) {
-	dir := t.TempDir()
-	cc, err := chaincode.New()
-	require.NoError(t, err)
-	l, err := ledger.Open(filepath.Join(dir, "ledger"), ledger.Options{MSPID: "DataportMSP", Chaincodes: map[string]shim.Chaincode{chaincode.Name: cc}, NoSync: true})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = l.Close() })
-	require.NoError(t, demo.Seed(context.Background(), l, dir))
-	id, err := l.Identity("DataportMSP", "client")
-	require.NoError(t, err)
-	trust, err := proof.LoadRoots(filepath.Join(dir, "ledger", "msp"))
-	require.NoError(t, err)
-	a, err := api.New(api.Config{Client: client.New(client.NewEmbedded(l, id, chaincode.Name)), Channel: l.ChannelID(), Trust: trust})
-	require.NoError(t, err)
-	srv := httptest.NewServer(a)
-	t.Cleanup(srv.Close)
+	dir, url := demoAPI(t)
 	ctx := context.Background()
 	var out bytes.Buffer
 
@@ -47,7 +25,7 @@ func TestProofExportAndVerify(t *testing.T) {
 	var files []string
 	for _, agreement := range []string{"koeln-bauantrag", "hamburg-fuehrerschein", "koeln-aufenthaltstitel"} {
 		file := filepath.Join(dir, agreement+".proof.json")
-		require.NoError(t, run(ctx, []string{"proof", "export", "--api", srv.URL, "--agreement", agreement, "--out", file}, &out))
+		require.NoError(t, run(ctx, []string{"proof", "export", "--api", url, "--agreement", agreement, "--out", file}, &out))
 		files = append(files, file)
 	}
 

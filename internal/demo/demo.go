@@ -109,20 +109,11 @@ func (s *seeder) parties() error {
 		if _, err := s.admins[p.msp].Submit(s.ctx, "RegisterParty", string(raw)); err != nil {
 			return fmt.Errorf("register %s: %w", p.reg.ID, err)
 		}
-		key, err := crypto.GenerateKey()
+		key, m, pop, err := chaincode.NewPartyKey(s.l.ChannelID(), p.reg.ID, s.replay())
 		if err != nil {
 			return err
 		}
-		m := &chaincode.AddKeyMessage{Party: p.reg.ID, Key: crypto.PubkeyToAddress(key.PublicKey).Hex(), Replay: s.replay()}
-		pop, err := chaincode.Sign(s.l.ChannelID(), m, key)
-		if err != nil {
-			return err
-		}
-		rawM, err := json.Marshal(m)
-		if err != nil {
-			return err
-		}
-		if _, err := s.admins[p.msp].Submit(s.ctx, "AddKeyAsMember", string(rawM), pop); err != nil {
+		if _, err := s.admins[p.msp].Submit(s.ctx, "AddKeyAsMember", m, pop); err != nil {
 			return fmt.Errorf("key of %s: %w", p.reg.ID, err)
 		}
 		s.keys[p.reg.ID] = key

@@ -30,7 +30,6 @@ import (
 	"github.com/efa-marktplatz/registry/chaincode"
 	"github.com/efa-marktplatz/registry/client"
 	"github.com/efa-marktplatz/registry/ledger"
-	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/gin-gonic/gin"
 	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
 )
@@ -147,20 +146,11 @@ func (l *loader) register(reg chaincode.PartyRegistration) (party, error) {
 	if status, out, err := l.post("/v1/parties", reg, auth); err != nil || status != http.StatusCreated {
 		return party{}, fmt.Errorf("register %s: %d %s %v", reg.ID, status, out, err)
 	}
-	key, err := crypto.GenerateKey()
+	key, m, pop, err := chaincode.NewPartyKey(l.channel, reg.ID, l.replay())
 	if err != nil {
 		return party{}, err
 	}
-	m := &chaincode.AddKeyMessage{Party: reg.ID, Key: crypto.PubkeyToAddress(key.PublicKey).Hex(), Replay: l.replay()}
-	pop, err := chaincode.Sign(l.channel, m, key)
-	if err != nil {
-		return party{}, err
-	}
-	msg, err := json.Marshal(m)
-	if err != nil {
-		return party{}, err
-	}
-	if status, out, err := l.post("/v1/parties/"+reg.ID+"/keys", api.ActRequest{Message: msg, ProofOfPossession: pop}, auth); err != nil || status != http.StatusCreated {
+	if status, out, err := l.post("/v1/parties/"+reg.ID+"/keys", api.ActRequest{Message: json.RawMessage(m), ProofOfPossession: pop}, auth); err != nil || status != http.StatusCreated {
 		return party{}, fmt.Errorf("key of %s: %d %s %v", reg.ID, status, out, err)
 	}
 	return party{id: reg.ID, key: key}, nil

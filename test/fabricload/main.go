@@ -30,7 +30,6 @@ import (
 	"github.com/efa-marktplatz/registry/chaincode"
 	"github.com/efa-marktplatz/registry/client"
 	"github.com/efa-marktplatz/registry/network"
-	"github.com/ethereum/go-ethereum/crypto"
 )
 
 func main() {
@@ -151,19 +150,12 @@ func peakMemory(pid int) string {
 }
 
 func (l *load) dial(msp, user, cc string) (*client.Client, error) {
-	p, ok := l.n.Peer(msp)
-	if !ok {
-		return nil, fmt.Errorf("no peer of %s", msp)
-	}
-	cfg := client.FabricConfig{
-		Endpoint: p.Address(), TLSRootCert: l.n.TLSCACert(p.Org), MSPID: msp,
-		Certificate: l.n.UserCert(p.Org, user), PrivateKey: l.n.UserKeyDir(p.Org, user),
-		Channel: network.ChannelID, Chaincode: cc,
+	cfg, err := l.n.Gateway(msp, user, cc)
+	if err != nil {
+		return nil, err
 	}
 	if l.await {
-		for _, p := range l.n.Peers() {
-			cfg.AwaitPeers = append(cfg.AwaitPeers, client.FabricPeer{Endpoint: p.Address(), TLSRootCert: l.n.TLSCACert(p.Org)})
-		}
+		cfg.AwaitPeers = l.n.GatewayPeers()
 	}
 	cfg.ObservePhase = func(phase string, d time.Duration) { l.phases.observe(cc, phase, d) }
 	b, err := client.DialFabric(cfg)
@@ -233,20 +225,11 @@ func (l *load) register(ctx context.Context, msp string, reg chaincode.PartyRegi
 		return party{}, fmt.Errorf("register %s: %w", reg.ID, err)
 	}
 	firstTxOnce.Do(func() { l.firstTx = time.Now() })
-	key, err := crypto.GenerateKey()
+	key, m, pop, err := chaincode.NewPartyKey(l.channel, reg.ID, l.replay())
 	if err != nil {
 		return party{}, err
 	}
-	m := &chaincode.AddKeyMessage{Party: reg.ID, Key: crypto.PubkeyToAddress(key.PublicKey).Hex(), Replay: l.replay()}
-	pop, err := chaincode.Sign(l.channel, m, key)
-	if err != nil {
-		return party{}, err
-	}
-	rawM, err := json.Marshal(m)
-	if err != nil {
-		return party{}, err
-	}
-	if _, err := l.admins[msp].Submit(ctx, "AddKeyAsMember", string(rawM), pop); err != nil {
+	if _, err := l.admins[msp].Submit(ctx, "AddKeyAsMember", m, pop); err != nil {
 		return party{}, fmt.Errorf("key of %s: %w", reg.ID, err)
 	}
 	return party{id: reg.ID, key: key}, nil
