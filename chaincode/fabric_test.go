@@ -18,6 +18,7 @@ import (
 
 	"github.com/efa-marktplatz/registry/chaincode"
 	"github.com/efa-marktplatz/registry/client"
+	"github.com/efa-marktplatz/registry/internal/fabrictest"
 	"github.com/efa-marktplatz/registry/network"
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
 	"github.com/stretchr/testify/assert"
@@ -25,25 +26,11 @@ import (
 )
 
 func testNetwork(t *testing.T) *network.Network {
-	t.Helper()
-	require.NotEmpty(t, *fabricDir, "the fabric tests need -fabric DIR: the directory of a running network")
-	n, err := network.New(network.Config{Dir: *fabricDir, BasePort: *fabricPort})
-	require.NoError(t, err)
-	for _, s := range n.Status() {
-		require.NotZero(t, s.PID, "%s is not running", s.Name)
-	}
-	return n
+	return fabrictest.Network(t, *fabricDir, *fabricPort)
 }
 
-// dialAs connects to an org's peer as one of its users, for a chaincode.
 func dialAs(t *testing.T, n *network.Network, msp, user, chaincodeName string) *client.Fabric {
-	t.Helper()
-	cfg, err := n.Gateway(msp, user, chaincodeName)
-	require.NoError(t, err)
-	b, err := client.DialFabric(cfg)
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = b.Close() })
-	return b
+	return fabrictest.Dial(t, n, msp, user, chaincodeName)
 }
 
 // The agreement key's state-based policy needs the peers of the customer's

@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/efa-marktplatz/registry/client"
+	"github.com/efa-marktplatz/registry/internal/fabrictest"
 	"github.com/efa-marktplatz/registry/network"
 	"github.com/efa-marktplatz/registry/proof"
 	"github.com/hyperledger/fabric-chaincode-go/v2/pkg/statebased"
@@ -49,25 +50,11 @@ const (
 )
 
 func testNetwork(t *testing.T) *network.Network {
-	t.Helper()
-	require.NotEmpty(t, *fabricDir, "the fabric tests need -fabric DIR: the directory of a running network")
-	n, err := network.New(network.Config{Dir: *fabricDir, BasePort: *fabricPort})
-	require.NoError(t, err)
-	for _, s := range n.Status() {
-		require.NotZero(t, s.PID, "%s is not running", s.Name)
-	}
-	return n
+	return fabrictest.Network(t, *fabricDir, *fabricPort)
 }
 
-// dialAs connects to an org's peer as one of its users, for a chaincode.
-func dialAs(t *testing.T, n *network.Network, mspID, user, chaincodeName string) *client.Fabric {
-	t.Helper()
-	cfg, err := n.Gateway(mspID, user, chaincodeName)
-	require.NoError(t, err)
-	b, err := client.DialFabric(cfg)
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = b.Close() })
-	return b
+func dialAs(t *testing.T, n *network.Network, msp, user, chaincodeName string) *client.Fabric {
+	return fabrictest.Dial(t, n, msp, user, chaincodeName)
 }
 
 // networkTrust is what an auditor supplies: the CA roots of the four orgs
