@@ -87,7 +87,7 @@ bench: $(BENCHSTAT)
 
 ## fuzz: fuzz act decoding and validation for FUZZTIME
 fuzz:
-	$(GO) test -run '^$$' -fuzz FuzzDecodeAct -fuzztime $(FUZZTIME) ./chaincode/
+	$(GO) test -run '^$$' -fuzz FuzzDecodeAct -fuzztime $(FUZZTIME) ./schema/
 
 ## bench-api: GET /v1/offerings/{id} beside a bare gin handler (wrk, alternating
 ## rounds), then signed acts/s over HTTP; needs wrk (apt-get install wrk)

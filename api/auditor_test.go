@@ -8,36 +8,37 @@ import (
 	"testing"
 
 	"github.com/efa-marktplatz/registry/api"
-	"github.com/efa-marktplatz/registry/chaincode"
+	"github.com/efa-marktplatz/registry/internal/scenario"
 	"github.com/efa-marktplatz/registry/proof"
+	"github.com/efa-marktplatz/registry/schema"
 	"github.com/stretchr/testify/require"
 )
 
 // eightActs concludes an agreement with 8 signed acts: interest, fees, two
 // approvals, order, a fee change and its two approvals.
-func (s *scenario) eightActs(id string) chaincode.Agreement {
+func (s *market) eightActs(id string) schema.Agreement {
 	h := s.harness
-	r := h.act("/v1/agreements", &chaincode.ExpressInterestMessage{Agreement: id, Offering: s.offering.Offering, Customer: s.customer.id, Replay: h.replay()}, s.customer.key)
+	r := h.act("/v1/agreements", &schema.ExpressInterestMessage{Agreement: id, Offering: s.Offering.Offering, Customer: s.Customer.ID, Replay: h.replay()}, s.Customer.Key)
 	require.Equal(h.t, http.StatusCreated, r.status, "%s", r.body)
-	var a chaincode.Agreement
+	var a schema.Agreement
 	for v := uint64(1); v <= 2; v++ {
-		r = h.act(agreementPath(id, "fees"), &chaincode.EnterFeesMessage{Agreement: id, FeeVersion: chaincode.Uint(v), PriceModelHash: s.priceModel.Hash,
-			AnnualFee: chaincode.Uint(1_200_000 * v), ProRataFee: 100_000, ConnectionFee: 50_000, ScopeOfUse: "Bauaufsicht", Replay: h.replay()}, s.supplier.key)
+		r = h.act(agreementPath(id, "fees"), &schema.EnterFeesMessage{Agreement: id, FeeVersion: schema.Uint(v), PriceModelHash: s.PriceModel.Hash,
+			AnnualFee: schema.Uint(1_200_000 * v), ProRataFee: 100_000, ConnectionFee: 50_000, ScopeOfUse: "Bauaufsicht", Replay: h.replay()}, s.Supplier.Key)
 		require.Equal(h.t, http.StatusCreated, r.status, "%s", r.body)
 		r.json(h.t, &a)
-		for _, p := range []party{s.customer, s.anbieter} {
-			r = h.act(agreementPath(id, "approvals"), &chaincode.ApproveFeesMessage{Agreement: id, Party: p.id, FeeVersion: chaincode.Uint(v), TermsHash: a.TermsHash, Replay: h.replay()}, p.key)
+		for _, p := range []*scenario.Party{s.Customer, s.Anbieter} {
+			r = h.act(agreementPath(id, "approvals"), &schema.ApproveFeesMessage{Agreement: id, Party: p.ID, FeeVersion: schema.Uint(v), TermsHash: a.TermsHash, Replay: h.replay()}, p.Key)
 			require.Equal(h.t, http.StatusOK, r.status, "%s", r.body)
 		}
 		if v == 1 {
-			r = h.act(agreementPath(id, "order"), &chaincode.PlaceOrderMessage{Agreement: id, TermsHash: a.TermsHash, Replay: h.replay()}, s.customer.key)
+			r = h.act(agreementPath(id, "order"), &schema.PlaceOrderMessage{Agreement: id, TermsHash: a.TermsHash, Replay: h.replay()}, s.Customer.Key)
 			require.Equal(h.t, http.StatusOK, r.status, "%s", r.body)
 		}
 	}
 	r = h.get(agreementPath(id, ""))
 	r.json(h.t, &a)
 	require.Len(h.t, a.Acts, 8)
-	require.Equal(h.t, chaincode.AgreementConcluded, a.Status)
+	require.Equal(h.t, schema.AgreementConcluded, a.Status)
 	return a
 }
 
@@ -58,9 +59,9 @@ func testAuditors(t *testing.T, h *harness) {
 	require.Contains(t, terms.Notice, "convenience")
 	require.Equal(t, uint64(2), terms.FeeVersion)
 	require.Equal(t, a.EffectiveTerms, terms.TermsHash)
-	require.Equal(t, chaincode.Uint(2_400_000), terms.Terms.AnnualFee)
-	require.Equal(t, s.priceModel.Hash, terms.Terms.PriceModelHash)
-	signers := map[string]string{s.customer.id: s.customer.address(), s.supplier.id: s.supplier.address(), s.anbieter.id: s.anbieter.address()}
+	require.Equal(t, schema.Uint(2_400_000), terms.Terms.AnnualFee)
+	require.Equal(t, s.PriceModel.Hash, terms.Terms.PriceModelHash)
+	signers := map[string]string{s.Customer.ID: s.Customer.Address(), s.Supplier.ID: s.Supplier.Address(), s.Anbieter.ID: s.Anbieter.Address()}
 	onAgreement := 0
 	for _, act := range terms.Acts {
 		require.Equal(t, signers[act.Party], act.Recovered, "%+v", act)
@@ -103,8 +104,10 @@ func testAuditors(t *testing.T, h *harness) {
 
 	// Tampered, the bundle fails and the report names what broke.
 	for _, tc := range []struct {
-		name, check, subject string
-		tamper               func(b *proof.Bundle)
+		name    string
+		check   proof.Check
+		subject string
+		tamper  func(b *proof.Bundle)
 	}{
 		{"one byte of a fee", "record written", "fee version 2", func(b *proof.Bundle) {
 			b.Records.FeeVersions[1] = json.RawMessage(strings.Replace(string(b.Records.FeeVersions[1]), "2400000", "2400001", 1))

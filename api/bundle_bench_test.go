@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/efa-marktplatz/registry/api"
+	"github.com/efa-marktplatz/registry/internal/fabrictest"
 	"github.com/efa-marktplatz/registry/proof"
 	"github.com/stretchr/testify/require"
 )
@@ -23,7 +24,7 @@ func BenchmarkVerifyBundle(b *testing.B) {
 		name string
 		new  func(b *testing.B) *harness
 	}{{"embedded", func(b *testing.B) *harness { return newEmbedded(b, api.Config{}) }}}
-	if *fabricDir != "" {
+	if fabrictest.Enabled() {
 		backends = append(backends, struct {
 			name string
 			new  func(b *testing.B) *harness

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"strings"
 	"sync"
 )
 
@@ -24,10 +23,6 @@ const (
 	readCacheBytes      = 8 << 20
 	readCacheEntryBytes = 64 << 10
 )
-
-func cacheKey(function string, args []string) string {
-	return function + "\x00" + strings.Join(args, "\x00")
-}
 
 func (c *readCache) get(version uint64, key string) ([]byte, bool) {
 	c.mu.Lock()

@@ -10,7 +10,8 @@ import (
 	"time"
 
 	"github.com/efa-marktplatz/registry/api"
-	"github.com/efa-marktplatz/registry/chaincode"
+	"github.com/efa-marktplatz/registry/internal/scenario"
+	"github.com/efa-marktplatz/registry/schema"
 	"github.com/stretchr/testify/require"
 )
 
@@ -20,33 +21,33 @@ func testHTTPWorkflow(t *testing.T, h *harness) {
 	s := h.scenario()
 	id := h.id("koeln-bauantrag")
 
-	r := h.act("/v1/agreements", &chaincode.ExpressInterestMessage{Agreement: id, Offering: s.offering.Offering, Customer: s.customer.id, Replay: h.replay()}, s.customer.key)
+	r := h.act("/v1/agreements", &schema.ExpressInterestMessage{Agreement: id, Offering: s.Offering.Offering, Customer: s.Customer.ID, Replay: h.replay()}, s.Customer.Key)
 	require.Equal(t, http.StatusCreated, r.status, "%s", r.body)
 	var stamp api.Stamped
 	r.json(t, &stamp)
 	require.Len(t, stamp.TxID, 64)
 	require.Positive(t, stamp.BlockNumber)
 
-	r = h.act(agreementPath(id, "fees"), &chaincode.EnterFeesMessage{Agreement: id, FeeVersion: 1, PriceModelHash: s.priceModel.Hash,
-		AnnualFee: 1_200_000, ProRataFee: 100_000, ConnectionFee: 50_000, ScopeOfUse: "Bauaufsicht", Replay: h.replay()}, s.supplier.key)
+	r = h.act(agreementPath(id, "fees"), &schema.EnterFeesMessage{Agreement: id, FeeVersion: 1, PriceModelHash: s.PriceModel.Hash,
+		AnnualFee: 1_200_000, ProRataFee: 100_000, ConnectionFee: 50_000, ScopeOfUse: "Bauaufsicht", Replay: h.replay()}, s.Supplier.Key)
 	require.Equal(t, http.StatusCreated, r.status, "%s", r.body)
-	var a chaincode.Agreement
+	var a schema.Agreement
 	r.json(t, &a)
-	for _, p := range []party{s.customer, s.anbieter} {
-		r = h.act(agreementPath(id, "approvals"), &chaincode.ApproveFeesMessage{Agreement: id, Party: p.id, FeeVersion: 1, TermsHash: a.TermsHash, Replay: h.replay()}, p.key)
+	for _, p := range []*scenario.Party{s.Customer, s.Anbieter} {
+		r = h.act(agreementPath(id, "approvals"), &schema.ApproveFeesMessage{Agreement: id, Party: p.ID, FeeVersion: 1, TermsHash: a.TermsHash, Replay: h.replay()}, p.Key)
 		require.Equal(t, http.StatusOK, r.status, "%s", r.body)
 	}
-	r = h.act(agreementPath(id, "order"), &chaincode.PlaceOrderMessage{Agreement: id, TermsHash: a.TermsHash, Replay: h.replay()}, s.customer.key)
+	r = h.act(agreementPath(id, "order"), &schema.PlaceOrderMessage{Agreement: id, TermsHash: a.TermsHash, Replay: h.replay()}, s.Customer.Key)
 	require.Equal(t, http.StatusOK, r.status, "%s", r.body)
 	r.json(t, &a)
-	require.Equal(t, chaincode.AgreementConcluded, a.Status)
-	require.Equal(t, s.customer.address(), a.Acts[0].Signer, "the signer is recovered from the signature")
+	require.Equal(t, schema.AgreementConcluded, a.Status)
+	require.Equal(t, s.Customer.Address(), a.Acts[0].Signer, "the signer is recovered from the signature")
 
 	r = h.get(agreementPath(id, ""))
 	require.Equal(t, http.StatusOK, r.status)
 	r = h.get(agreementPath(id, "history"))
 	require.Equal(t, http.StatusOK, r.status)
-	var hist []chaincode.HistoryEntry
+	var hist []schema.HistoryEntry
 	r.json(t, &hist)
 	require.Len(t, hist, 5)
 	r = h.get(agreementPath(id, "endorsement-policy"))
@@ -55,18 +56,18 @@ func testHTTPWorkflow(t *testing.T, h *harness) {
 	r = h.get(agreementPath(id, "fees/1"))
 	require.Equal(t, http.StatusOK, r.status)
 
-	r = h.get("/v1/offerings/" + s.offering.Offering)
+	r = h.get("/v1/offerings/" + s.Offering.Offering)
 	require.Equal(t, http.StatusOK, r.status)
-	r = h.get("/v1/offerings/" + s.offering.Offering + "/versions/1")
+	r = h.get("/v1/offerings/" + s.Offering.Offering + "/versions/1")
 	require.Equal(t, http.StatusOK, r.status)
-	r = h.get("/v1/offerings/" + s.offering.Offering + "/price-models/1")
+	r = h.get("/v1/offerings/" + s.Offering.Offering + "/price-models/1")
 	require.Equal(t, http.StatusOK, r.status)
-	r = h.get("/v1/parties/" + s.customer.id)
+	r = h.get("/v1/parties/" + s.Customer.ID)
 	require.Equal(t, http.StatusOK, r.status)
 
 	// Termination.
-	r = h.act(agreementPath(id, "termination"), &chaincode.TerminateMessage{Agreement: id, Party: s.customer.id,
-		EndDate: time.Now().AddDate(0, 3, 0).Format(time.DateOnly), Reason: "Wechsel", Replay: h.replay()}, s.customer.key)
+	r = h.act(agreementPath(id, "termination"), &schema.TerminateMessage{Agreement: id, Party: s.Customer.ID,
+		EndDate: time.Now().AddDate(0, 3, 0).Format(time.DateOnly), Reason: "Wechsel", Replay: h.replay()}, s.Customer.Key)
 	require.Equal(t, http.StatusOK, r.status, "%s", r.body)
 }
 
@@ -78,18 +79,18 @@ func testHTTPListings(t *testing.T, h *harness) {
 	for i := range 5 {
 		id := h.id(fmt.Sprintf("list-%d", i))
 		want = append(want, id)
-		r := h.act("/v1/agreements", &chaincode.ExpressInterestMessage{Agreement: id, Offering: s.offering.Offering, Customer: s.customer.id, Replay: h.replay()}, s.customer.key)
+		r := h.act("/v1/agreements", &schema.ExpressInterestMessage{Agreement: id, Offering: s.Offering.Offering, Customer: s.Customer.ID, Replay: h.replay()}, s.Customer.Key)
 		require.Equal(t, http.StatusCreated, r.status, "%s", r.body)
 	}
 	var got []string
 	cursor := ""
 	pages := 0
 	for {
-		r := h.get("/v1/agreements?customer=" + s.customer.id + "&limit=2&cursor=" + cursor)
+		r := h.get("/v1/agreements?customer=" + s.Customer.ID + "&limit=2&cursor=" + cursor)
 		require.Equal(t, http.StatusOK, r.status, "%s", r.body)
 		var page struct {
-			Items      []chaincode.Agreement `json:"items"`
-			NextCursor string                `json:"nextCursor"`
+			Items      []schema.Agreement `json:"items"`
+			NextCursor string             `json:"nextCursor"`
 		}
 		r.json(t, &page)
 		for _, a := range page.Items {
@@ -105,10 +106,10 @@ func testHTTPListings(t *testing.T, h *harness) {
 	require.Equal(t, want, got)
 	require.Equal(t, 3, pages)
 
-	r := h.get("/v1/offerings?supplier=" + s.supplier.id)
+	r := h.get("/v1/offerings?supplier=" + s.Supplier.ID)
 	require.Equal(t, http.StatusOK, r.status)
-	require.Contains(t, string(r.body), s.offering.Offering)
-	r = h.get("/v1/offerings/" + s.offering.Offering + "/price-models?limit=10")
+	require.Contains(t, string(r.body), s.Offering.Offering)
+	r = h.get("/v1/offerings/" + s.Offering.Offering + "/price-models?limit=10")
 	require.Equal(t, http.StatusOK, r.status)
 }
 
@@ -119,24 +120,24 @@ func TestHTTPRejections(t *testing.T) { onEachBackend(t, testHTTPRejections) }
 func testHTTPRejections(t *testing.T, h *harness) {
 	s := h.scenario()
 	neg := h.id("neg")
-	r := h.act("/v1/agreements", &chaincode.ExpressInterestMessage{Agreement: neg, Offering: s.offering.Offering, Customer: s.customer.id, Replay: h.replay()}, s.customer.key)
+	r := h.act("/v1/agreements", &schema.ExpressInterestMessage{Agreement: neg, Offering: s.Offering.Offering, Customer: s.Customer.ID, Replay: h.replay()}, s.Customer.Key)
 	require.Equal(t, http.StatusCreated, r.status, "%s", r.body)
-	outsider := h.register(chaincode.PartyRegistration{ID: h.id("stadt-aachen"), Kind: chaincode.KindKommune, Name: "Stadt Aachen", AGS: "05334002"})
-	replayed := &chaincode.ExpressInterestMessage{Agreement: h.id("replay"), Offering: s.offering.Offering, Customer: s.customer.id, Replay: h.replay()}
-	require.Equal(t, http.StatusCreated, h.act("/v1/agreements", replayed, s.customer.key).status)
+	outsider := h.register(schema.PartyRegistration{ID: h.id("stadt-aachen"), Kind: schema.KindKommune, Name: "Stadt Aachen", AGS: "05334002"})
+	replayed := &schema.ExpressInterestMessage{Agreement: h.id("replay"), Offering: s.Offering.Offering, Customer: s.Customer.ID, Replay: h.replay()}
+	require.Equal(t, http.StatusCreated, h.act("/v1/agreements", replayed, s.Customer.Key).status)
 
-	interest := func(key party, mut func(*chaincode.ExpressInterestMessage)) func() response {
+	interest := func(key *scenario.Party, mut func(*schema.ExpressInterestMessage)) func() response {
 		return func() response {
-			m := &chaincode.ExpressInterestMessage{Agreement: h.id("new"), Offering: s.offering.Offering, Customer: s.customer.id, Replay: h.replay()}
+			m := &schema.ExpressInterestMessage{Agreement: h.id("new"), Offering: s.Offering.Offering, Customer: s.Customer.ID, Replay: h.replay()}
 			if mut != nil {
 				mut(m)
 			}
-			return h.act("/v1/agreements", m, key.key)
+			return h.act("/v1/agreements", m, key.Key)
 		}
 	}
-	party := func(mut func(*chaincode.PartyRegistration)) func() response {
+	party := func(mut func(*schema.PartyRegistration)) func() response {
 		return func() response {
-			reg := chaincode.PartyRegistration{ID: h.id("schwerin"), Kind: chaincode.KindKommune, Name: "Schwerin", AGS: "13004000", InHouse: []string{}}
+			reg := schema.PartyRegistration{ID: h.id("schwerin"), Kind: schema.KindKommune, Name: "Schwerin", AGS: "13004000", InHouse: []string{}}
 			mut(&reg)
 			return h.do(http.MethodPost, "/v1/parties", reg, member(), false)
 		}
@@ -151,49 +152,49 @@ func testHTTPRejections(t *testing.T, h *harness) {
 		code   string
 		field  string
 	}{
-		{"wrong signer", interest(s.supplier, nil), 403, "forbidden", "signature"},
+		{"wrong signer", interest(s.Supplier, nil), 403, "forbidden", "signature"},
 		{"malformed signature", func() response {
-			m := &chaincode.ExpressInterestMessage{Agreement: h.id("new"), Offering: s.offering.Offering, Customer: s.customer.id, Replay: h.replay()}
+			m := &schema.ExpressInterestMessage{Agreement: h.id("new"), Offering: s.Offering.Offering, Customer: s.Customer.ID, Replay: h.replay()}
 			msg, _ := json.Marshal(m)
 			return h.do(http.MethodPost, "/v1/agreements", map[string]any{"message": json.RawMessage(msg), "signature": "0x1234"}, nil, true)
 		}, 401, "unauthorized", "signature"},
-		{"replayed nonce", func() response { return h.act("/v1/agreements", replayed, s.customer.key) }, 409, "conflict", "message.nonce"},
-		{"passed deadline", interest(s.customer, func(m *chaincode.ExpressInterestMessage) {
-			m.Deadline = chaincode.Uint(time.Now().Add(-time.Hour).Unix())
+		{"replayed nonce", func() response { return h.act("/v1/agreements", replayed, s.Customer.Key) }, 409, "conflict", "message.nonce"},
+		{"passed deadline", interest(s.Customer, func(m *schema.ExpressInterestMessage) {
+			m.Deadline = schema.Uint(time.Now().Add(-time.Hour).Unix())
 		}), 400, "invalid", "message.deadline"},
 		{"no in-house relationship", func() response {
-			return h.act("/v1/agreements", &chaincode.ExpressInterestMessage{Agreement: h.id("new"), Offering: s.offering.Offering, Customer: outsider.id, Replay: h.replay()}, outsider.key)
+			return h.act("/v1/agreements", &schema.ExpressInterestMessage{Agreement: h.id("new"), Offering: s.Offering.Offering, Customer: outsider.ID, Replay: h.replay()}, outsider.Key)
 		}, 403, "forbidden", "message.customer"},
 		{"order before approval", func() response {
-			return h.act(agreementPath(neg, "order"), &chaincode.PlaceOrderMessage{Agreement: neg, TermsHash: chaincode.ZeroHash, Replay: h.replay()}, s.customer.key)
+			return h.act(agreementPath(neg, "order"), &schema.PlaceOrderMessage{Agreement: neg, TermsHash: schema.ZeroHash, Replay: h.replay()}, s.Customer.Key)
 		}, 409, "conflict", "message.agreement"},
 		{"rewriting price-model version 1", func() response {
-			return h.act("/v1/offerings/"+s.offering.Offering+"/price-models", s.priceModelMessage(1, chaincode.ZeroHash), s.supplier.key)
+			return h.act("/v1/offerings/"+s.Offering.Offering+"/price-models", s.SamplePriceModel(1, schema.ZeroHash), s.Supplier.Key)
 		}, 409, "conflict", "message.version"},
 		{"unknown Themenfeld", func() response {
-			m := s.offeringMessage(1)
+			m := s.Bauantrag(1)
 			m.Offering, m.Themenfeld = h.id("other"), "Bauen und Wohnen"
-			return h.act("/v1/offerings", m, s.supplier.key)
+			return h.act("/v1/offerings", m, s.Supplier.Key)
 		}, 400, "invalid", "message.themenfeld"},
 		{"malformed LeiKa key", func() response {
-			m := s.offeringMessage(1)
+			m := s.Bauantrag(1)
 			m.Offering, m.LeiKaKeys = h.id("other"), []string{"123"}
-			return h.act("/v1/offerings", m, s.supplier.key)
+			return h.act("/v1/offerings", m, s.Supplier.Key)
 		}, 400, "invalid", "message.leikaKeys[0]"},
 		{"message for another agreement than the path", func() response {
-			return h.act(agreementPath(neg, "order"), &chaincode.PlaceOrderMessage{Agreement: h.id("other"), TermsHash: chaincode.ZeroHash, Replay: h.replay()}, s.customer.key)
+			return h.act(agreementPath(neg, "order"), &schema.PlaceOrderMessage{Agreement: h.id("other"), TermsHash: schema.ZeroHash, Replay: h.replay()}, s.Customer.Key)
 		}, 400, "invalid", "message.agreement"},
 		{"unknown field in the body", rawAct("/v1/agreements", `{"message":{},"signature":"0x00","signer":"0xabc"}`), 400, "invalid", "body"},
 		{"message missing", rawAct("/v1/agreements", `{"signature":"0x00"}`), 400, "invalid", "message"},
 		{"body not JSON", rawAct("/v1/agreements", `not json`), 400, "invalid", "body"},
-		{"malformed ARS", party(func(r *chaincode.PartyRegistration) { r.ARS = "1300400000" }), 400, "invalid", "party.ars"},
-		{"malformed AGS", party(func(r *chaincode.PartyRegistration) { r.AGS = "130040" }), 400, "invalid", "party.ags"},
-		{"Leitweg-ID with wrong check digits", party(func(r *chaincode.PartyRegistration) { r.LeitwegID = "13004000-0001-00" }), 400, "invalid", "party.leitwegId"},
+		{"malformed ARS", party(func(r *schema.PartyRegistration) { r.ARS = "1300400000" }), 400, "invalid", "party.ars"},
+		{"malformed AGS", party(func(r *schema.PartyRegistration) { r.AGS = "130040" }), 400, "invalid", "party.ags"},
+		{"Leitweg-ID with wrong check digits", party(func(r *schema.PartyRegistration) { r.LeitwegID = "13004000-0001-00" }), 400, "invalid", "party.leitwegId"},
 		{"registration without the member token", func() response {
-			return h.do(http.MethodPost, "/v1/parties", chaincode.PartyRegistration{ID: h.id("x"), Kind: chaincode.KindBund, Name: "Bund", InHouse: []string{}}, nil, false)
+			return h.do(http.MethodPost, "/v1/parties", schema.PartyRegistration{ID: h.id("x"), Kind: schema.KindBund, Name: "Bund", InHouse: []string{}}, nil, false)
 		}, 401, "unauthorized", "Authorization"},
 		{"registration with a wrong token", func() response {
-			return h.do(http.MethodPost, "/v1/parties", chaincode.PartyRegistration{ID: h.id("x"), Kind: chaincode.KindBund, Name: "Bund", InHouse: []string{}},
+			return h.do(http.MethodPost, "/v1/parties", schema.PartyRegistration{ID: h.id("x"), Kind: schema.KindBund, Name: "Bund", InHouse: []string{}},
 				map[string]string{"Authorization": "Bearer guess"}, false)
 		}, 403, "forbidden", "Authorization"},
 		{"unknown agreement", func() response { return h.get(agreementPath(h.id("nope"), "")) }, 404, "not_found", "id"},
@@ -218,9 +219,9 @@ func testHTTPRejections(t *testing.T, h *harness) {
 	}
 	// The refused acts wrote nothing.
 	r = h.get(agreementPath(neg, ""))
-	var a chaincode.Agreement
+	var a schema.Agreement
 	r.json(t, &a)
-	require.Equal(t, chaincode.AgreementInterest, a.Status)
+	require.Equal(t, schema.AgreementInterest, a.Status)
 	require.Equal(t, http.StatusNotFound, h.get(agreementPath(h.id("new"), "")).status)
 }
 

@@ -4,41 +4,32 @@ import (
 	"bytes"
 	"context"
 	"crypto/ecdsa"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
-	"flag"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/efa-marktplatz/registry/api"
 	"github.com/efa-marktplatz/registry/chaincode"
 	"github.com/efa-marktplatz/registry/client"
+	"github.com/efa-marktplatz/registry/internal/fabrictest"
+	"github.com/efa-marktplatz/registry/internal/scenario"
 	"github.com/efa-marktplatz/registry/ledger"
 	"github.com/efa-marktplatz/registry/network"
 	"github.com/efa-marktplatz/registry/proof"
-	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/efa-marktplatz/registry/schema"
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
+	"github.com/gin-gonic/gin"
 	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
 	"github.com/stretchr/testify/require"
-)
-
-// The end-to-end tests run over real HTTP on the embedded ledger always, and
-// also on the native Fabric network when -fabric names its directory.
-var (
-	fabricDir  = flag.String("fabric", "", "also run the end-to-end tests on the native Fabric network in this directory")
-	fabricPort = flag.Int("fabric-port", 17000, "base port of that network")
 )
 
 const token = "test-member-token"
@@ -54,17 +45,20 @@ type harness struct {
 	t       testing.TB
 	url     string
 	channel string
-	suffix  string
+	b       *scenario.Builder
 	api     *api.API
 	ledger  *ledger.Ledger // embedded only
 	trust   *proof.Trust
 	router  routers.Router
-	nonce   atomic.Uint64
+	checked *http.Client // checks every request and answer against the document
 }
 
+// onEachBackend runs an end-to-end test over real HTTP on the embedded
+// ledger and, with -fabric DIR (internal/fabrictest), on the native Fabric
+// network, with the same expectations.
 func onEachBackend(t *testing.T, test func(t *testing.T, h *harness)) {
 	t.Run("embedded", func(t *testing.T) { test(t, newEmbedded(t, api.Config{})) })
-	if *fabricDir != "" {
+	if fabrictest.Enabled() {
 		t.Run("fabric", func(t *testing.T) { test(t, newFabric(t)) })
 	}
 }
@@ -96,12 +90,12 @@ func newEmbedded(t testing.TB, cfg api.Config) *harness {
 
 func newFabric(t testing.TB) *harness {
 	t.Helper()
-	n, err := network.New(network.Config{Dir: *fabricDir, BasePort: *fabricPort})
+	n, err := network.New(fabrictest.NetworkConfig())
 	require.NoError(t, err)
 	dial := func(user string) *client.Client {
-		cfg, err := n.Gateway("DataportMSP", user, chaincode.Name)
+		cfg, err := client.NetworkGateway(n, scenario.Dataport, user, chaincode.Name)
 		require.NoError(t, err)
-		cfg.AwaitPeers = n.GatewayPeers()
+		cfg.AwaitPeers = client.NetworkPeers(n)
 		b, err := client.DialFabric(cfg)
 		require.NoError(t, err)
 		c := client.New(b)
@@ -142,13 +136,15 @@ func serve(t testing.TB, cfg api.Config) *harness {
 	doc.Servers = openapi3.Servers{{URL: srv.URL}}
 	router, err := gorillamux.NewRouter(doc)
 	require.NoError(t, err)
-	b := make([]byte, 4)
-	_, err = rand.Read(b)
-	require.NoError(t, err)
-	return &harness{t: t, url: srv.URL, channel: cfg.Channel, suffix: "-" + hex.EncodeToString(b), api: a, router: router, trust: cfg.Trust}
+	h := &harness{t: t, url: srv.URL, channel: cfg.Channel, api: a, router: router, trust: cfg.Trust}
+	h.checked = &http.Client{Transport: documented{h}}
+	// The scenarios reach the registry through the documented surface, as a
+	// portal does; the API's member (Dataport) vouches for every party.
+	h.b = scenario.New(&scenario.HTTP{URL: srv.URL, Token: token, ChannelID: cfg.Channel, Client: h.checked}, scenario.WithRandomSuffix())
+	return h
 }
 
-func (h *harness) id(base string) string { return base + h.suffix }
+func (h *harness) id(base string) string { return h.b.ID(base) }
 
 // response is an HTTP answer.
 type response struct {
@@ -195,120 +191,99 @@ func (h *harness) do(method, path string, body any, headers map[string]string, r
 	for k, v := range headers {
 		req.Header.Set(k, v)
 	}
-	var input *openapi3filter.RequestValidationInput
+	c := http.DefaultClient
 	if !raw {
-		route, params, err := h.router.FindRoute(req)
-		require.NoError(h.t, err, "%s %s is not in the OpenAPI document", method, path)
-		input = &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route,
-			Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc}}
-		require.NoError(h.t, openapi3filter.ValidateRequest(context.Background(), input), "request %s %s", method, path)
-		req.Body = io.NopCloser(bytes.NewReader(payload))
+		c = h.checked
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := c.Do(req)
 	require.NoError(h.t, err)
 	defer resp.Body.Close()
 	out, err := io.ReadAll(resp.Body)
 	require.NoError(h.t, err)
-	if input != nil {
-		err := openapi3filter.ValidateResponse(context.Background(), &openapi3filter.ResponseValidationInput{
-			RequestValidationInput: input, Status: resp.StatusCode, Header: resp.Header,
-			Body: io.NopCloser(bytes.NewReader(out)), Options: &openapi3filter.Options{IncludeResponseStatus: true},
-		})
-		require.NoError(h.t, err, "response %d of %s %s does not match the document: %s", resp.StatusCode, method, path, out)
-	}
 	return response{status: resp.StatusCode, header: resp.Header, body: out}
+}
+
+// documented is a transport that checks every request and its answer
+// against the API's OpenAPI document.
+type documented struct{ h *harness }
+
+func (d documented) RoundTrip(req *http.Request) (*http.Response, error) {
+	t := d.h.t
+	t.Helper()
+	var payload []byte
+	if req.Body != nil {
+		var err error
+		payload, err = io.ReadAll(req.Body)
+		require.NoError(t, err)
+		req.Body = io.NopCloser(bytes.NewReader(payload))
+	}
+	route, params, err := d.h.router.FindRoute(req)
+	require.NoError(t, err, "%s %s is not in the OpenAPI document", req.Method, req.URL.Path)
+	input := &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route,
+		Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc}}
+	require.NoError(t, openapi3filter.ValidateRequest(context.Background(), input), "request %s %s", req.Method, req.URL.Path)
+	req.Body = io.NopCloser(bytes.NewReader(payload))
+	resp, err := http.DefaultTransport.RoundTrip(req)
+	if err != nil {
+		return nil, err
+	}
+	out, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.NoError(t, err)
+	resp.Body = io.NopCloser(bytes.NewReader(out))
+	err = openapi3filter.ValidateResponse(context.Background(), &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: input, Status: resp.StatusCode, Header: resp.Header,
+		Body: io.NopCloser(bytes.NewReader(out)), Options: &openapi3filter.Options{IncludeResponseStatus: true},
+	})
+	require.NoError(t, err, "response %d of %s %s does not match the document: %s", resp.StatusCode, req.Method, req.URL.Path, out)
+	return resp, nil
 }
 
 func (h *harness) get(path string) response { return h.do(http.MethodGet, path, nil, nil, false) }
 
-func (h *harness) replay() chaincode.Replay {
-	return chaincode.Replay{Nonce: fmt.Sprint(uint64(time.Now().UnixNano()) + h.nonce.Add(1)), Deadline: chaincode.Uint(time.Now().Add(time.Hour).Unix())}
-}
-
-func (h *harness) sign(m chaincode.Message, key *ecdsa.PrivateKey) string {
-	h.t.Helper()
-	sig, err := chaincode.Sign(h.channel, m, key)
-	require.NoError(h.t, err)
-	return sig
-}
+func (h *harness) replay() schema.Replay { return h.b.Replay() }
 
 // act posts a party's signed act.
-func (h *harness) act(path string, m chaincode.Message, key *ecdsa.PrivateKey) response {
+func (h *harness) act(path string, m schema.Message, key *ecdsa.PrivateKey) response {
 	h.t.Helper()
-	msg, err := json.Marshal(m)
+	act, err := schema.SignAct(h.channel, m, key)
 	require.NoError(h.t, err)
-	return h.do(http.MethodPost, path, api.ActRequest{Message: msg, Signature: h.sign(m, key)}, nil, false)
+	body, err := act.Request()
+	require.NoError(h.t, err)
+	return h.do(http.MethodPost, path, body, nil, false)
 }
 
 func member() map[string]string { return map[string]string{"Authorization": "Bearer " + token} }
 
-type party struct {
-	id  string
-	key *ecdsa.PrivateKey
-}
-
-func (p party) address() string { return crypto.PubkeyToAddress(p.key.PublicKey).Hex() }
-
 // register registers a party through the API and gives it a key, with the
 // member token and the key's proof of possession.
-func (h *harness) register(reg chaincode.PartyRegistration) party {
+func (h *harness) register(reg schema.PartyRegistration) *scenario.Party {
 	h.t.Helper()
-	if reg.InHouse == nil {
-		reg.InHouse = []string{}
-	}
-	r := h.do(http.MethodPost, "/v1/parties", reg, member(), false)
-	require.Equal(h.t, http.StatusCreated, r.status, "%s", r.body)
-	key, m, pop, err := chaincode.NewPartyKey(h.channel, reg.ID, h.replay())
+	p, err := h.b.Party(context.Background(), scenario.Dataport, reg)
 	require.NoError(h.t, err)
-	r = h.do(http.MethodPost, "/v1/parties/"+reg.ID+"/keys", api.ActRequest{Message: json.RawMessage(m), ProofOfPossession: pop}, member(), false)
-	require.Equal(h.t, http.StatusCreated, r.status, "%s", r.body)
-	return party{id: reg.ID, key: key}
+	return p
 }
 
-// scenario: an Anbieter, a supplier, a customer, a published offering and a price model.
-type scenario struct {
+// market is the standard marketplace, made through the API.
+type market struct {
 	*harness
-	anbieter, supplier, customer party
-	offering                     chaincode.Offering
-	priceModel                   chaincode.PriceModel
+	*scenario.Marketplace
 }
 
-func (h *harness) scenario() *scenario {
+func (h *harness) scenario() *market {
 	h.t.Helper()
-	s := &scenario{harness: h}
-	s.anbieter = h.register(chaincode.PartyRegistration{ID: h.id("govdigital"), Kind: chaincode.KindAnbieter, Name: "govdigital eG"})
-	s.supplier = h.register(chaincode.PartyRegistration{ID: h.id("land-mv"), Kind: chaincode.KindLand, Name: "Land Mecklenburg-Vorpommern", AGS: "13000000"})
-	s.customer = h.register(chaincode.PartyRegistration{ID: h.id("stadt-koeln"), Kind: chaincode.KindKommune, Name: "Stadt Köln",
-		ARS: "053150000000", AGS: "05315000", InHouse: []string{s.anbieter.id}})
-	r := h.act("/v1/offerings", s.offeringMessage(1), s.supplier.key)
-	require.Equal(h.t, http.StatusCreated, r.status, "%s", r.body)
-	var o chaincode.Offering
-	r.json(h.t, &o)
-	r = h.act("/v1/offerings/"+o.Offering+"/acceptance", &chaincode.AcceptOfferingMessage{Offering: o.Offering, Version: 1, OfferingHash: o.Hash, Replay: h.replay()}, s.anbieter.key)
-	require.Equal(h.t, http.StatusOK, r.status, "%s", r.body)
-	r.json(h.t, &s.offering)
-	r = h.act("/v1/offerings/"+o.Offering+"/price-models", s.priceModelMessage(1, chaincode.ZeroHash), s.supplier.key)
-	require.Equal(h.t, http.StatusCreated, r.status, "%s", r.body)
-	r.json(h.t, &s.priceModel)
-	return s
-}
-
-func (s *scenario) offeringMessage(version uint64) *chaincode.SubmitOfferingMessage {
-	return &chaincode.SubmitOfferingMessage{OfferingContent: chaincode.OfferingContent{
-		Offering: s.id("digitaler-bauantrag"), Version: chaincode.Uint(version), Supplier: s.supplier.id, Anbieter: s.anbieter.id,
-		Kind: chaincode.KindOZGService, Title: "Digitaler Bauantrag", Themenfeld: "Bauen & Wohnen",
-		LeiKaKeys: []string{"99999999000002"}, OZGIDs: []string{}, DocumentHashes: []string{},
-	}, Replay: s.replay()}
-}
-
-func (s *scenario) priceModelMessage(version uint64, predecessor string) *chaincode.PublishPriceModelMessage {
-	return &chaincode.PublishPriceModelMessage{PriceModelContent: chaincode.PriceModelContent{
-		Offering: s.id("digitaler-bauantrag"), Version: chaincode.Uint(version), PredecessorHash: predecessor, ValidFrom: "2027-01-01",
-		DistributionKey: chaincode.KeyInhabitants, WeightInhabitants: 10000, AnnualFee: 1_200_000, ScopeOfUse: "SAMPLE FIGURES",
-	}, Replay: s.replay()}
+	m, err := h.b.Marketplace(context.Background(), scenario.Vouching{Anbieter: scenario.Dataport, Supplier: scenario.Dataport, Customer: scenario.Dataport})
+	require.NoError(h.t, err)
+	return &market{harness: h, Marketplace: m}
 }
 
 // agreementPath is /v1/agreements/{id}/suffix.
 func agreementPath(id, suffix string) string {
 	return "/v1/agreements/" + id + strings.TrimRight("/"+suffix, "/")
+}
+
+// TestMain runs the tests with gin in release mode, as registry-api runs it.
+func TestMain(m *testing.M) {
+	gin.SetMode(gin.ReleaseMode)
+	os.Exit(m.Run())
 }

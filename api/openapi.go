@@ -9,14 +9,14 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/efa-marktplatz/registry/chaincode"
+	"github.com/efa-marktplatz/registry/schema"
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3gen"
 	"github.com/gin-gonic/gin"
 )
 
 var (
-	uintType = reflect.TypeOf(chaincode.Uint(0))
+	uintType = reflect.TypeOf(schema.Uint(0))
 	rawType  = reflect.TypeOf(json.RawMessage(nil))
 )
 
@@ -61,7 +61,7 @@ func (a *API) OpenAPI() (*openapi3.T, error) {
 		return nil, err
 	}
 
-	for _, r := range a.table() {
+	for _, r := range a.table {
 		path := openAPIPath(r.path)
 		op := openapi3.NewOperation()
 		op.Summary, op.Tags = r.summary, []string{r.tag}
@@ -95,7 +95,7 @@ func (a *API) OpenAPI() (*openapi3.T, error) {
 				return nil, err
 			}
 			respSchema = openapi3.NewAllOfSchema(rec.Value, stamped.Value).NewRef()
-			if r.act == chaincode.TypeAddKey || r.act == chaincode.TypeRevokeKey {
+			if r.act == schema.TypeAddKey || r.act == schema.TypeRevokeKey {
 				op.Security = &openapi3.SecurityRequirements{{}, {"member": {}}}
 			}
 		case r.body != nil:
@@ -151,14 +151,14 @@ func (a *API) OpenAPI() (*openapi3.T, error) {
 // actRecord is the record an act answers with.
 func actRecord(act string) any {
 	switch act {
-	case chaincode.TypeAddKey, chaincode.TypeRevokeKey:
-		return chaincode.Party{}
-	case chaincode.TypeSubmitOffering, chaincode.TypeAcceptOffering, chaincode.TypeWithdrawOffering:
-		return chaincode.Offering{}
-	case chaincode.TypePublishPriceModel:
-		return chaincode.PriceModel{}
+	case schema.TypeAddKey, schema.TypeRevokeKey:
+		return schema.Party{}
+	case schema.TypeSubmitOffering, schema.TypeAcceptOffering, schema.TypeWithdrawOffering:
+		return schema.Offering{}
+	case schema.TypePublishPriceModel:
+		return schema.PriceModel{}
 	}
-	return chaincode.Agreement{}
+	return schema.Agreement{}
 }
 
 var paramPattern = regexp.MustCompile(`\{([a-z]+)\}`)

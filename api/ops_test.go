@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/efa-marktplatz/registry/api"
-	"github.com/efa-marktplatz/registry/chaincode"
+	"github.com/efa-marktplatz/registry/schema"
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/stretchr/testify/require"
 )
@@ -43,7 +43,7 @@ func TestHealthAndReadiness(t *testing.T) {
 	require.Equal(t, http.StatusServiceUnavailable, r.status)
 	require.Equal(t, "5", r.header.Get("Retry-After"))
 	require.Equal(t, "unavailable", r.problem(t).Code)
-	r = h.act("/v1/agreements", &chaincode.ExpressInterestMessage{Agreement: h.id("late"), Offering: s.offering.Offering, Customer: s.customer.id, Replay: h.replay()}, s.customer.key)
+	r = h.act("/v1/agreements", &schema.ExpressInterestMessage{Agreement: h.id("late"), Offering: s.Offering.Offering, Customer: s.Customer.ID, Replay: h.replay()}, s.Customer.Key)
 	require.Equal(t, http.StatusServiceUnavailable, r.status, "%s", r.body)
 	require.Equal(t, "5", r.header.Get("Retry-After"))
 }
@@ -51,9 +51,9 @@ func TestHealthAndReadiness(t *testing.T) {
 func TestMetrics(t *testing.T) {
 	h := newEmbedded(t, api.Config{})
 	s := h.scenario()
-	h.act("/v1/agreements", &chaincode.ExpressInterestMessage{Agreement: h.id("m1"), Offering: s.offering.Offering, Customer: s.customer.id, Replay: h.replay()}, s.customer.key)
-	h.act("/v1/agreements", &chaincode.ExpressInterestMessage{Agreement: h.id("m2"), Offering: s.offering.Offering, Customer: s.customer.id, Replay: h.replay()}, s.supplier.key)
-	h.get("/v1/offerings/" + s.offering.Offering)
+	h.act("/v1/agreements", &schema.ExpressInterestMessage{Agreement: h.id("m1"), Offering: s.Offering.Offering, Customer: s.Customer.ID, Replay: h.replay()}, s.Customer.Key)
+	h.act("/v1/agreements", &schema.ExpressInterestMessage{Agreement: h.id("m2"), Offering: s.Offering.Offering, Customer: s.Customer.ID, Replay: h.replay()}, s.Supplier.Key)
+	h.get("/v1/offerings/" + s.Offering.Offering)
 	r := h.get("/metrics")
 	require.Equal(t, http.StatusOK, r.status)
 	body := string(r.body)
@@ -83,7 +83,7 @@ func TestCORS(t *testing.T) {
 func TestActsAreRateLimitedPerClient(t *testing.T) {
 	h := newEmbedded(t, api.Config{ActsPerSecond: 0.001, ActBurst: 1})
 	// The scenario's acts would exceed the limit; a bare refused act is enough.
-	m := &chaincode.PlaceOrderMessage{Agreement: "a", TermsHash: chaincode.ZeroHash, Replay: h.replay()}
+	m := &schema.PlaceOrderMessage{Agreement: "a", TermsHash: schema.ZeroHash, Replay: h.replay()}
 	first := h.act("/v1/agreements/a/order", m, mustKey(t))
 	require.NotEqual(t, http.StatusTooManyRequests, first.status)
 	r := h.act("/v1/agreements/a/order", m, mustKey(t))
@@ -97,7 +97,7 @@ func TestActsAreRateLimitedPerClient(t *testing.T) {
 func TestAccessLog(t *testing.T) {
 	var buf bytes.Buffer
 	h := newEmbedded(t, api.Config{Logger: slog.New(slog.NewJSONHandler(&buf, nil))})
-	h.register(chaincode.PartyRegistration{ID: h.id("govdigital"), Kind: chaincode.KindAnbieter, Name: "govdigital eG"})
+	h.register(schema.PartyRegistration{ID: h.id("govdigital"), Kind: schema.KindAnbieter, Name: "govdigital eG"})
 	require.NotContains(t, buf.String(), token)
 	var line map[string]any
 	first, _, _ := strings.Cut(buf.String(), "\n")
@@ -122,16 +122,16 @@ func TestReadsFollowWrites(t *testing.T) {
 	h := newEmbedded(t, api.Config{})
 	s := h.scenario()
 	id := h.id("cached")
-	require.Equal(t, http.StatusCreated, h.act("/v1/agreements", &chaincode.ExpressInterestMessage{Agreement: id, Offering: s.offering.Offering, Customer: s.customer.id, Replay: h.replay()}, s.customer.key).status)
-	var a chaincode.Agreement
+	require.Equal(t, http.StatusCreated, h.act("/v1/agreements", &schema.ExpressInterestMessage{Agreement: id, Offering: s.Offering.Offering, Customer: s.Customer.ID, Replay: h.replay()}, s.Customer.Key).status)
+	var a schema.Agreement
 	for range 3 {
 		h.get(agreementPath(id, "")).json(t, &a)
-		require.Equal(t, chaincode.AgreementInterest, a.Status)
+		require.Equal(t, schema.AgreementInterest, a.Status)
 	}
-	require.Equal(t, http.StatusCreated, h.act(agreementPath(id, "fees"), &chaincode.EnterFeesMessage{Agreement: id, FeeVersion: 1, PriceModelHash: s.priceModel.Hash, AnnualFee: 1, Replay: h.replay()}, s.supplier.key).status)
+	require.Equal(t, http.StatusCreated, h.act(agreementPath(id, "fees"), &schema.EnterFeesMessage{Agreement: id, FeeVersion: 1, PriceModelHash: s.PriceModel.Hash, AnnualFee: 1, Replay: h.replay()}, s.Supplier.Key).status)
 	h.get(agreementPath(id, "")).json(t, &a)
-	require.Equal(t, chaincode.AgreementFeesEntered, a.Status)
-	var page struct{ Items []chaincode.Agreement }
+	require.Equal(t, schema.AgreementFeesEntered, a.Status)
+	var page struct{ Items []schema.Agreement }
 	h.get("/v1/agreements?status=FEES_ENTERED").json(t, &page)
 	require.Len(t, page.Items, 1)
 }

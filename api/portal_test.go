@@ -14,7 +14,7 @@ import (
 func TestJavaScriptPortal(t *testing.T) { onEachBackend(t, testJavaScriptPortal) }
 
 func testJavaScriptPortal(t *testing.T, h *harness) {
-	out := jstest.Node(t, "portal.mjs", nil, "API="+h.url, "TOKEN="+token, "SUFFIX="+h.suffix)
+	out := jstest.Node(t, "portal.mjs", nil, "API="+h.url, "TOKEN="+token, "SUFFIX="+h.b.Suffix())
 	var result struct {
 		OK           bool   `json:"ok"`
 		Status       string `json:"status"`

@@ -6,8 +6,8 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/efa-marktplatz/registry/chaincode"
 	"github.com/efa-marktplatz/registry/client"
+	"github.com/efa-marktplatz/registry/schema"
 	"github.com/gin-gonic/gin"
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
 )
@@ -32,12 +32,12 @@ type Problem struct {
 const problemTypeBase = "https://efa-registry.example/problems/"
 
 // codeStatus maps registry error codes to HTTP statuses: the one place.
-var codeStatus = map[chaincode.Code]int{
-	chaincode.CodeInvalid:      http.StatusBadRequest,
-	chaincode.CodeUnauthorized: http.StatusUnauthorized,
-	chaincode.CodeForbidden:    http.StatusForbidden,
-	chaincode.CodeNotFound:     http.StatusNotFound,
-	chaincode.CodeConflict:     http.StatusConflict,
+var codeStatus = map[schema.Code]int{
+	schema.CodeInvalid:      http.StatusBadRequest,
+	schema.CodeUnauthorized: http.StatusUnauthorized,
+	schema.CodeForbidden:    http.StatusForbidden,
+	schema.CodeNotFound:     http.StatusNotFound,
+	schema.CodeConflict:     http.StatusConflict,
 }
 
 func (p *Problem) Error() string {
@@ -53,7 +53,7 @@ func newProblem(status int, code, field, rule string) *Problem {
 func problemFor(err error) *Problem {
 	var (
 		p    *Problem
-		re   *chaincode.Error
+		re   *schema.Error
 		ce   *client.CommitError
 		ee   *client.EndorseError
 		se   *client.SubmitError

@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/efa-marktplatz/registry/client"
 	"github.com/efa-marktplatz/registry/proof"
 	"github.com/gin-gonic/gin"
 )
@@ -49,7 +48,7 @@ const convenience = "A convenience: this API verified the agreement's proof bund
 	"The evidence is the bundle (GET …/proof); verify it yourself with `registryctl verify` and the roots you trust."
 
 func (a *API) bundle(c *gin.Context) (*proof.Bundle, bool) {
-	var o client.BundleOptions
+	var o proof.BuildOptions
 	if s := c.Query("from"); s != "" {
 		from, err := strconv.ParseUint(s, 10, 64)
 		if err != nil {
@@ -58,7 +57,7 @@ func (a *API) bundle(c *gin.Context) (*proof.Bundle, bool) {
 		}
 		o.From = &from
 	}
-	b, err := a.cfg.Client.ProofBundle(c.Request.Context(), c.Param("id"), o)
+	b, err := proof.Build(c.Request.Context(), a.cfg.Client, c.Param("id"), o)
 	if err != nil {
 		abort(c, err)
 		return nil, false

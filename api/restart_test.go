@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/efa-marktplatz/registry/internal/fabrictest"
 	"github.com/efa-marktplatz/registry/network"
 	"github.com/efa-marktplatz/registry/proof"
 	"github.com/stretchr/testify/require"
@@ -24,7 +25,9 @@ func TestProofAfterNetworkRestart(t *testing.T) {
 	server, err := filepath.Abs(filepath.Join("..", "bin", "registry-chaincode"))
 	require.NoError(t, err)
 	require.FileExists(t, server, "build it first: go build -o bin/ ./cmd/...")
-	n, err := network.New(network.Config{Dir: *fabricDir, BasePort: *fabricPort, ChaincodeServer: []string{server}})
+	cfg := fabrictest.NetworkConfig()
+	cfg.ChaincodeServer = []string{server}
+	n, err := network.New(cfg)
 	require.NoError(t, err)
 	h := newFabric(t)
 	s := h.scenario()

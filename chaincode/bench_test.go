@@ -8,25 +8,27 @@ import (
 	"testing"
 	"time"
 
-	"github.com/efa-marktplatz/registry/chaincode"
+	"github.com/efa-marktplatz/registry/internal/scenario"
 	"github.com/efa-marktplatz/registry/ledger"
 	"github.com/efa-marktplatz/registry/ledger/ledgertest"
+	"github.com/efa-marktplatz/registry/schema"
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
 )
 
 const benchSubmitters = 16
 
-// benchEnv is a scenario on a ledger with fsync on, as in production, with
-// the trivial KV contract installed beside the registry as the reference.
-func benchScenario(b *testing.B) *scenario {
+// benchScenario is the standard scenario on a ledger with fsync on, as in
+// production, with the trivial KV contract installed beside the registry as
+// the reference.
+func benchScenario(b *testing.B) (*env, *scenario.Marketplace) {
 	b.Helper()
 	kv, err := ledgertest.New()
 	if err != nil {
 		b.Fatal(err)
 	}
 	e := newEmbeddedEnv(b, map[string]shim.Chaincode{ledgertest.Name: kv}, true)
-	return newScenario(b, e)
+	return e, e.marketplace()
 }
 
 func runParallel(b *testing.B, n int, op func(i int) error) time.Duration {
@@ -66,36 +68,22 @@ func runParallel(b *testing.B, n int, op func(i int) error) time.Duration {
 // and committed. The reference is the trivial KV.Put on the same ledger.
 func BenchmarkSignedActs(b *testing.B) {
 	b.Run("flow", func(b *testing.B) {
-		s := benchScenario(b)
+		_, s := benchScenario(b)
 		run := fmt.Sprint(time.Now().UnixNano())
+		fees := schema.Fees{AnnualFee: 1_000_000}
 		elapsed := runParallel(b, benchSubmitters, func(i int) error {
-			id := s.id(fmt.Sprintf("b%s-%d", run, i))
-			if _, err := s.act("ExpressInterest", &chaincode.ExpressInterestMessage{Agreement: id, Offering: s.offering.Offering, Customer: s.customer.id, Replay: s.replay()}, s.customer.key); err != nil {
-				return err
-			}
-			out, err := s.act("EnterFees", &chaincode.EnterFeesMessage{Agreement: id, FeeVersion: 1, PriceModelHash: s.priceModel.Hash, AnnualFee: 1_000_000, Replay: s.replay()}, s.supplier.key)
-			if err != nil {
-				return err
-			}
-			a := decode[chaincode.Agreement](b, out)
-			for _, p := range []party{s.customer, s.anbieter} {
-				if _, err := s.act("ApproveFees", &chaincode.ApproveFeesMessage{Agreement: id, Party: p.id, FeeVersion: 1, TermsHash: a.TermsHash, Replay: s.replay()}, p.key); err != nil {
-					return err
-				}
-			}
-			_, err = s.act("PlaceOrder", &chaincode.PlaceOrderMessage{Agreement: id, TermsHash: a.TermsHash, Replay: s.replay()}, s.customer.key)
-			return err
+			return s.Deal(fmt.Sprintf("b%s-%d", run, i), "").Until(b.Context(), schema.AgreementConcluded, fees, "")
 		})
 		b.ReportMetric(float64(5*b.N)/elapsed.Seconds(), "acts/s")
 	})
 	b.Run("reference=KV.Put", func(b *testing.B) {
-		s := benchScenario(b)
+		e, _ := benchScenario(b)
 		elapsed := runParallel(b, benchSubmitters, func(i int) error {
-			id, err := s.ledger.Identity(dataport, "client")
+			id, err := e.ledger.Identity(scenario.Dataport, "client")
 			if err != nil {
 				return err
 			}
-			_, err = s.ledger.Submit(context.Background(), id, ledger.Proposal{Chaincode: ledgertest.Name, Function: "Put",
+			_, err = e.ledger.Submit(context.Background(), id, ledger.Proposal{Chaincode: ledgertest.Name, Function: "Put",
 				Args: [][]byte{[]byte(fmt.Sprint("k", i)), []byte("v")}})
 			return err
 		})

@@ -19,14 +19,16 @@ import (
 	"github.com/efa-marktplatz/registry/chaincode"
 	"github.com/efa-marktplatz/registry/client"
 	"github.com/efa-marktplatz/registry/internal/fabrictest"
+	"github.com/efa-marktplatz/registry/internal/scenario"
 	"github.com/efa-marktplatz/registry/network"
+	"github.com/efa-marktplatz/registry/schema"
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
 func testNetwork(t *testing.T) *network.Network {
-	return fabrictest.Network(t, *fabricDir, *fabricPort)
+	return fabrictest.Network(t)
 }
 
 func dialAs(t *testing.T, n *network.Network, msp, user, chaincodeName string) *client.Fabric {
@@ -38,32 +40,41 @@ func dialAs(t *testing.T, n *network.Network, msp, user, chaincodeName string) *
 // RegioIT only — enough for the chaincode's MAJORITY policy — a change of the
 // agreement is rejected by the peers at validation.
 func TestPeersEnforceKeyLevelEndorsement(t *testing.T) {
+	ctx := t.Context()
 	n := testNetwork(t)
 	e := newFabricEnv(t)
-	s := newScenario(t, e)
-	a := s.interest("sbe", "")
-	require.Equal(t, []string{akdb, regioIT}, a.EndorsingMembers)
+	s := e.marketplace()
+	d := s.Deal("sbe", "")
+	require.NoError(t, d.Interest(ctx))
+	require.Equal(t, []string{scenario.AKDB, scenario.RegioIT}, d.Agreement.EndorsingMembers)
 
-	m := &chaincode.EnterFeesMessage{Agreement: a.ID, FeeVersion: 1, PriceModelHash: s.priceModel.Hash, AnnualFee: 1, Replay: e.replay()}
-	b := dialAs(t, n, dataport, "User1", chaincode.Name)
-	_, err := b.SubmitEndorsedBy(context.Background(), []string{dataport, regioIT}, "EnterFees", jsonOf(t, m), e.sign(m, s.supplier.key))
+	m := &schema.EnterFeesMessage{Agreement: d.ID, FeeVersion: 1, PriceModelHash: s.PriceModel.Hash, AnnualFee: 1, Replay: e.b.Replay()}
+	b := dialAs(t, n, scenario.Dataport, "User1", chaincode.Name)
+	endorsedBy := func(orgs ...string) error {
+		act := e.signed(m, s.Supplier.Key)
+		args, err := act.Args()
+		require.NoError(t, err)
+		_, err = b.SubmitEndorsedBy(ctx, orgs, act.Function(), args...)
+		return err
+	}
+	err := endorsedBy(scenario.Dataport, scenario.RegioIT)
 	var ce *client.CommitError
 	require.ErrorAs(t, err, &ce)
 	require.Equal(t, peer.TxValidationCode_ENDORSEMENT_POLICY_FAILURE, ce.ValidationCode)
-	got := decode[chaincode.Agreement](t, must(e.evaluate("GetAgreement", a.ID)))
-	require.Equal(t, chaincode.AgreementInterest, got.Status, "the rejected change wrote nothing")
+	got, err := e.client.Agreement(ctx, d.ID)
+	require.NoError(t, err)
+	require.Equal(t, schema.AgreementInterest, got.Status, "the rejected change wrote nothing")
 
 	// With the orgs the policy names, the same act commits.
-	m.Replay = e.replay()
-	_, err = b.SubmitEndorsedBy(context.Background(), []string{akdb, regioIT}, "EnterFees", jsonOf(t, m), e.sign(m, s.supplier.key))
-	require.NoError(t, err)
+	m.Replay = e.b.Replay()
+	require.NoError(t, endorsedBy(scenario.AKDB, scenario.RegioIT))
 }
 
 // Stop one of the three Raft orderers (SIGKILL) during a stream of submits:
 // commits continue, and every acknowledged transaction is on the ledger.
 func TestOrdererCrashDuringSubmits(t *testing.T) {
 	n := testNetwork(t)
-	kv := client.New(dialAs(t, n, dataport, "User1", network.KVChaincode))
+	kv := client.New(dialAs(t, n, scenario.Dataport, "User1", network.KVChaincode))
 	victim := n.Orderers()[0]
 	t.Cleanup(func() {
 		require.NoError(t, n.StartNode(context.Background(), victim), "restart %s", victim.Name)
@@ -141,10 +152,11 @@ func TestOrdererCrashDuringSubmits(t *testing.T) {
 func TestPeerDown(t *testing.T) {
 	n := testNetwork(t)
 	e := newFabricEnv(t)
-	s := newScenario(t, e)
-	a := s.interest("peer-down", "")
+	s := e.marketplace()
+	d := s.Deal("peer-down", "")
+	require.NoError(t, d.Interest(t.Context()))
 
-	victim, ok := n.Peer(akdb)
+	victim, ok := n.Peer(scenario.AKDB)
 	require.True(t, ok)
 	require.NoError(t, n.Stop(victim, 10*time.Second))
 	t.Cleanup(func() {
@@ -152,14 +164,13 @@ func TestPeerDown(t *testing.T) {
 		waitEndorsers(t, n)
 	})
 
-	kv := client.New(dialAs(t, n, dataport, "User1", network.KVChaincode))
+	kv := client.New(dialAs(t, n, scenario.Dataport, "User1", network.KVChaincode))
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	_, err := kv.Submit(ctx, "Put", "peer-down"+e.suffix, "v")
+	_, err := kv.Submit(ctx, "Put", "peer-down"+e.b.Suffix(), "v")
 	require.NoError(t, err, "MAJORITY (2 of 3) is reachable without AKDB")
 
-	m := &chaincode.EnterFeesMessage{Agreement: a.ID, FeeVersion: 1, PriceModelHash: s.priceModel.Hash, AnnualFee: 1, Replay: e.replay()}
-	_, err = e.submit(e.client, "EnterFees", jsonOf(t, m), e.sign(m, s.supplier.key))
+	_, err = e.act(&schema.EnterFeesMessage{Agreement: d.ID, FeeVersion: 1, PriceModelHash: s.PriceModel.Hash, AnnualFee: 1, Replay: e.b.Replay()}, s.Supplier.Key)
 	var ee *client.EndorseError
 	require.ErrorAs(t, err, &ee, "the agreement's key-level policy needs AKDB's peer")
 	require.Nil(t, ee.Registry, "not a chaincode refusal")
@@ -173,7 +184,7 @@ func TestPeerDown(t *testing.T) {
 // so that the tests after a fault start on a whole network.
 func waitEndorsers(t *testing.T, n *network.Network) {
 	t.Helper()
-	all := []string{dataport, akdb, regioIT}
+	all := scenario.Members
 	for _, msp := range all {
 		kv := dialAs(t, n, msp, "User1", network.KVChaincode)
 		var last error

@@ -6,7 +6,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/efa-marktplatz/registry/chaincode"
+	"github.com/efa-marktplatz/registry/client"
+	"github.com/efa-marktplatz/registry/internal/scenario"
+	"github.com/efa-marktplatz/registry/schema"
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/stretchr/testify/require"
 )
@@ -16,172 +18,185 @@ import (
 func TestRejections(t *testing.T) { onEachLedger(t, testRejections) }
 
 func testRejections(t *testing.T, e *env) {
-	s := newScenario(t, e)
-	a := s.interest("neg", "")
-	a = s.fees(a.ID, 1, 1_000_000)
-	concluded := s.conclude("done", "")
+	ctx := t.Context()
+	s := e.marketplace()
+	neg := s.Deal("neg", "")
+	require.NoError(t, neg.Until(ctx, schema.AgreementFeesEntered, fees(1_000_000), ""))
+	a := neg.Agreement
+	done := s.Deal("done", "")
+	require.NoError(t, done.Until(ctx, schema.AgreementConcluded, scenario.DefaultFees, ""))
+	concluded := done.Agreement
 
 	// A key revoked by the customer itself, and a key valid only from tomorrow.
 	revoked, future := newKey(t), newKey(t)
-	e.addKeyAsMember(regioIT, s.customer.id, revoked, 0, 0)
-	e.mustAct("RevokeKey", &chaincode.RevokeKeyMessage{Party: s.customer.id, Key: crypto.PubkeyToAddress(revoked.PublicKey).Hex(), Replay: e.replay()}, revoked)
-	e.addKeyAsMember(regioIT, s.customer.id, future, time.Now().Add(24*time.Hour).Unix(), 0)
+	e.addKey(s.Customer, revoked, 0, 0)
+	e.mustAct(&schema.RevokeKeyMessage{Party: s.Customer.ID, Key: crypto.PubkeyToAddress(revoked.PublicKey).Hex(), Replay: e.b.Replay()}, revoked)
+	e.addKey(s.Customer, future, time.Now().Add(24*time.Hour).Unix(), 0)
 	// A customer without an in-house relationship with govdigital.
-	aachen := chaincode.PartyRegistration{ID: e.id("stadt-aachen"), Kind: chaincode.KindKommune, Name: "Stadt Aachen", AGS: "05334002"}
-	outsider := e.register(regioIT, aachen)
+	aachen := schema.PartyRegistration{ID: e.b.ID("stadt-aachen"), Kind: schema.KindKommune, Name: "Stadt Aachen", AGS: "05334002"}
+	outsider := e.party(scenario.RegioIT, aachen)
 
-	interest := func(key *ecdsa.PrivateKey, mut func(*chaincode.ExpressInterestMessage)) func() (string, error) {
-		return func() (string, error) {
-			m := &chaincode.ExpressInterestMessage{Agreement: e.id("new"), Offering: s.offering.Offering, Customer: s.customer.id, Replay: e.replay()}
+	interest := func(key *ecdsa.PrivateKey, mut func(*schema.ExpressInterestMessage)) func() (*client.Result, error) {
+		return func() (*client.Result, error) {
+			m := &schema.ExpressInterestMessage{Agreement: e.b.ID("new"), Offering: s.Offering.Offering, Customer: s.Customer.ID, Replay: e.b.Replay()}
 			if mut != nil {
 				mut(m)
 			}
-			return e.act("ExpressInterest", m, key)
+			return e.act(m, key)
 		}
 	}
-	approve := func(p party, mut func(*chaincode.ApproveFeesMessage)) func() (string, error) {
-		return func() (string, error) {
-			m := &chaincode.ApproveFeesMessage{Agreement: a.ID, Party: p.id, FeeVersion: chaincode.Uint(a.FeeVersion), TermsHash: a.TermsHash, Replay: e.replay()}
+	approve := func(p *scenario.Party, mut func(*schema.ApproveFeesMessage)) func() (*client.Result, error) {
+		return func() (*client.Result, error) {
+			m := &schema.ApproveFeesMessage{Agreement: a.ID, Party: p.ID, FeeVersion: schema.Uint(a.FeeVersion), TermsHash: a.TermsHash, Replay: e.b.Replay()}
 			if mut != nil {
 				mut(m)
 			}
-			return e.act("ApproveFees", m, p.key)
+			return e.act(m, p.Key)
 		}
 	}
-	offering := func(mut func(*chaincode.SubmitOfferingMessage)) func() (string, error) {
-		return func() (string, error) {
-			m := bauantrag(e, 1)
-			m.Offering = e.id("other-offering")
+	offering := func(mut func(*schema.SubmitOfferingMessage)) func() (*client.Result, error) {
+		return func() (*client.Result, error) {
+			m := e.b.Bauantrag(1)
+			m.Offering = e.b.ID("other-offering")
 			mut(m)
-			return e.act("SubmitOffering", m, s.supplier.key)
+			return e.act(m, s.Supplier.Key)
 		}
 	}
-	register := func(mut func(*chaincode.PartyRegistration)) func() (string, error) {
-		return func() (string, error) {
-			r := chaincode.PartyRegistration{ID: e.id("stadt-schwerin"), Kind: chaincode.KindKommune, Name: "Landeshauptstadt Schwerin", AGS: "13004000", InHouse: []string{}}
+	register := func(mut func(*schema.PartyRegistration)) func() (*client.Result, error) {
+		return func() (*client.Result, error) {
+			r := schema.PartyRegistration{ID: e.b.ID("stadt-schwerin"), Kind: schema.KindKommune, Name: "Landeshauptstadt Schwerin", AGS: "13004000", InHouse: []string{}}
 			mut(&r)
-			return e.submit(e.admin(dataport), "RegisterParty", jsonOf(t, r))
+			return e.admin(scenario.Dataport).RegisterParty(ctx, r)
 		}
 	}
-	replayed := &chaincode.ExpressInterestMessage{Agreement: e.id("replay"), Offering: s.offering.Offering, Customer: s.customer.id, Replay: e.replay()}
-	e.mustAct("ExpressInterest", replayed, s.customer.key)
+	// raw submits an ExpressInterest message as JSON text, with a dummy
+	// signature: a message no wallet would sign.
+	raw := func(message string) func() (*client.Result, error) {
+		return func() (*client.Result, error) {
+			return e.client.Submit(ctx, schema.TypeExpressInterest, message, "0x00")
+		}
+	}
+	replayed := &schema.ExpressInterestMessage{Agreement: e.b.ID("replay"), Offering: s.Offering.Offering, Customer: s.Customer.ID, Replay: e.b.Replay()}
+	e.mustAct(replayed, s.Customer.Key)
 
 	tests := []struct {
 		name  string
-		run   func() (string, error)
-		code  chaincode.Code
+		run   func() (*client.Result, error)
+		code  schema.Code
 		field string
 	}{
 		// Signatures and keys.
-		{"wrong signer: the supplier signs the customer's interest", interest(s.supplier.key, nil), chaincode.CodeForbidden, "signature"},
-		{"unknown key", interest(newKey(t), nil), chaincode.CodeForbidden, "signature"},
-		{"revoked key", interest(revoked, nil), chaincode.CodeForbidden, "signature"},
-		{"key not valid yet", interest(future, nil), chaincode.CodeForbidden, "signature"},
-		{"signature over other content", func() (string, error) {
-			m := &chaincode.ExpressInterestMessage{Agreement: e.id("new"), Offering: s.offering.Offering, Customer: s.customer.id, Replay: e.replay()}
-			sig := e.sign(m, s.customer.key)
+		{"wrong signer: the supplier signs the customer's interest", interest(s.Supplier.Key, nil), schema.CodeForbidden, "signature"},
+		{"unknown key", interest(newKey(t), nil), schema.CodeForbidden, "signature"},
+		{"revoked key", interest(revoked, nil), schema.CodeForbidden, "signature"},
+		{"key not valid yet", interest(future, nil), schema.CodeForbidden, "signature"},
+		{"signature over other content", func() (*client.Result, error) {
+			m := &schema.ExpressInterestMessage{Agreement: e.b.ID("new"), Offering: s.Offering.Offering, Customer: s.Customer.ID, Replay: e.b.Replay()}
+			act := e.signed(m, s.Customer.Key)
 			m.Agreement = "tampered"
-			return e.submit(e.client, "ExpressInterest", jsonOf(t, m), sig)
-		}, chaincode.CodeForbidden, "signature"},
-		{"malformed signature", func() (string, error) {
-			m := &chaincode.ExpressInterestMessage{Agreement: e.id("new"), Offering: s.offering.Offering, Customer: s.customer.id, Replay: e.replay()}
-			return e.submit(e.client, "ExpressInterest", jsonOf(t, m), "0x1234")
-		}, chaincode.CodeUnauthorized, "signature"},
-		{"replayed nonce", func() (string, error) {
-			return e.submit(e.client, "ExpressInterest", jsonOf(t, replayed), e.sign(replayed, s.customer.key))
-		}, chaincode.CodeConflict, "message.nonce"},
-		{"passed deadline", interest(s.customer.key, func(m *chaincode.ExpressInterestMessage) {
-			m.Deadline = chaincode.Uint(time.Now().Add(-time.Minute).Unix())
-		}), chaincode.CodeInvalid, "message.deadline"},
-		{"unknown field in the message", func() (string, error) {
-			return e.submit(e.client, "ExpressInterest", fmt.Sprintf(`{"agreement":"x","offering":%q,"customer":%q,"parentAgreement":"","nonce":"1","deadline":"9999999999","price":"0"}`, s.offering.Offering, s.customer.id), "0x00")
-		}, chaincode.CodeInvalid, "message"},
-		{"number out of range", func() (string, error) {
-			return e.submit(e.client, "ExpressInterest", fmt.Sprintf(`{"agreement":"x","offering":%q,"customer":%q,"parentAgreement":"","nonce":"1","deadline":"-5"}`, s.offering.Offering, s.customer.id), "0x00")
-		}, chaincode.CodeInvalid, "message"},
+			return e.client.Act(ctx, act)
+		}, schema.CodeForbidden, "signature"},
+		{"malformed signature", func() (*client.Result, error) {
+			m := &schema.ExpressInterestMessage{Agreement: e.b.ID("new"), Offering: s.Offering.Offering, Customer: s.Customer.ID, Replay: e.b.Replay()}
+			return e.client.Act(ctx, &schema.Act{Message: m, Signature: "0x1234"})
+		}, schema.CodeUnauthorized, "signature"},
+		{"replayed nonce", func() (*client.Result, error) {
+			return e.act(replayed, s.Customer.Key)
+		}, schema.CodeConflict, "message.nonce"},
+		{"passed deadline", interest(s.Customer.Key, func(m *schema.ExpressInterestMessage) {
+			m.Deadline = schema.Uint(time.Now().Add(-time.Minute).Unix())
+		}), schema.CodeInvalid, "message.deadline"},
+		{"unknown field in the message", raw(fmt.Sprintf(`{"agreement":"x","offering":%q,"customer":%q,"parentAgreement":"","nonce":"1","deadline":"9999999999","price":"0"}`, s.Offering.Offering, s.Customer.ID)),
+			schema.CodeInvalid, "message"},
+		{"number out of range", raw(fmt.Sprintf(`{"agreement":"x","offering":%q,"customer":%q,"parentAgreement":"","nonce":"1","deadline":"-5"}`, s.Offering.Offering, s.Customer.ID)),
+			schema.CodeInvalid, "message"},
 
 		// The in-house relationship (§108 GWB).
-		{"no in-house relationship with the Anbieter", func() (string, error) {
-			return e.act("ExpressInterest", &chaincode.ExpressInterestMessage{Agreement: e.id("new"), Offering: s.offering.Offering, Customer: outsider.id, Replay: e.replay()}, outsider.key)
-		}, chaincode.CodeForbidden, "message.customer"},
+		{"no in-house relationship with the Anbieter", func() (*client.Result, error) {
+			return e.act(&schema.ExpressInterestMessage{Agreement: e.b.ID("new"), Offering: s.Offering.Offering, Customer: outsider.ID, Replay: e.b.Replay()}, outsider.Key)
+		}, schema.CodeForbidden, "message.customer"},
 
 		// Out-of-order transitions.
-		{"order before approval", func() (string, error) {
-			return e.act("PlaceOrder", &chaincode.PlaceOrderMessage{Agreement: a.ID, TermsHash: a.TermsHash, Replay: e.replay()}, s.customer.key)
-		}, chaincode.CodeConflict, "message.agreement"},
-		{"approval without entered fees", func() (string, error) {
-			return e.act("ApproveFees", &chaincode.ApproveFeesMessage{Agreement: e.id("replay"), Party: s.customer.id, FeeVersion: 1, TermsHash: a.TermsHash, Replay: e.replay()}, s.customer.key)
-		}, chaincode.CodeConflict, "message.agreement"},
-		{"second order of a concluded agreement", func() (string, error) {
-			return e.act("PlaceOrder", &chaincode.PlaceOrderMessage{Agreement: concluded.ID, TermsHash: concluded.TermsHash, Replay: e.replay()}, s.customer.key)
-		}, chaincode.CodeConflict, "message.agreement"},
-		{"interest in an existing agreement", interest(s.customer.key, func(m *chaincode.ExpressInterestMessage) { m.Agreement = a.ID }), chaincode.CodeConflict, "message.agreement"},
-		{"accepting an offering twice", func() (string, error) {
-			return e.act("AcceptOffering", &chaincode.AcceptOfferingMessage{Offering: s.offering.Offering, Version: s.offering.Version, OfferingHash: s.offering.Hash, Replay: e.replay()}, s.anbieter.key)
-		}, chaincode.CodeConflict, "message.offering"},
-		{"sub-agreement under an unconcluded parent", interest(s.customer.key, func(m *chaincode.ExpressInterestMessage) { m.ParentAgreement = a.ID }), chaincode.CodeConflict, "message.parentAgreement"},
+		{"order before approval", func() (*client.Result, error) {
+			return e.act(&schema.PlaceOrderMessage{Agreement: a.ID, TermsHash: a.TermsHash, Replay: e.b.Replay()}, s.Customer.Key)
+		}, schema.CodeConflict, "message.agreement"},
+		{"approval without entered fees", func() (*client.Result, error) {
+			return e.act(&schema.ApproveFeesMessage{Agreement: e.b.ID("replay"), Party: s.Customer.ID, FeeVersion: 1, TermsHash: a.TermsHash, Replay: e.b.Replay()}, s.Customer.Key)
+		}, schema.CodeConflict, "message.agreement"},
+		{"second order of a concluded agreement", func() (*client.Result, error) {
+			return e.act(&schema.PlaceOrderMessage{Agreement: concluded.ID, TermsHash: concluded.TermsHash, Replay: e.b.Replay()}, s.Customer.Key)
+		}, schema.CodeConflict, "message.agreement"},
+		{"interest in an existing agreement", interest(s.Customer.Key, func(m *schema.ExpressInterestMessage) { m.Agreement = a.ID }), schema.CodeConflict, "message.agreement"},
+		{"accepting an offering twice", func() (*client.Result, error) {
+			return e.act(&schema.AcceptOfferingMessage{Offering: s.Offering.Offering, Version: s.Offering.Version, OfferingHash: s.Offering.Hash, Replay: e.b.Replay()}, s.Anbieter.Key)
+		}, schema.CodeConflict, "message.offering"},
+		{"sub-agreement under an unconcluded parent", interest(s.Customer.Key, func(m *schema.ExpressInterestMessage) { m.ParentAgreement = a.ID }), schema.CodeConflict, "message.parentAgreement"},
 
 		// Write-once records and signed terms.
-		{"rewriting price-model version 1", func() (string, error) {
-			m := samplePriceModel(e, 1, chaincode.ZeroHash)
+		{"rewriting price-model version 1", func() (*client.Result, error) {
+			m := e.b.SamplePriceModel(1, schema.ZeroHash)
 			m.AnnualFee = 1
-			return e.act("PublishPriceModel", m, s.supplier.key)
-		}, chaincode.CodeConflict, "message.version"},
-		{"price model with a wrong predecessor", func() (string, error) {
-			return e.act("PublishPriceModel", samplePriceModel(e, 2, chaincode.ZeroHash), s.supplier.key)
-		}, chaincode.CodeConflict, "message.predecessorHash"},
-		{"rewriting fee version 1 (signed terms)", func() (string, error) {
-			return e.act("EnterFees", &chaincode.EnterFeesMessage{Agreement: a.ID, FeeVersion: 1, PriceModelHash: s.priceModel.Hash, AnnualFee: 1, Replay: e.replay()}, s.supplier.key)
-		}, chaincode.CodeConflict, "message.feeVersion"},
-		{"approving other terms", approve(s.customer, func(m *chaincode.ApproveFeesMessage) { m.TermsHash = chaincode.ZeroHash }), chaincode.CodeConflict, "message.termsHash"},
-		{"ordering other terms", func() (string, error) {
-			b := s.interest("terms-check", "")
-			b = s.fees(b.ID, 1, 5)
-			s.approve(b, s.customer)
-			s.approve(b, s.anbieter)
-			return e.act("PlaceOrder", &chaincode.PlaceOrderMessage{Agreement: b.ID, TermsHash: a.TermsHash, Replay: e.replay()}, s.customer.key)
-		}, chaincode.CodeConflict, "message.termsHash"},
-		{"fees against an unknown price model", func() (string, error) {
-			return e.act("EnterFees", &chaincode.EnterFeesMessage{Agreement: a.ID, FeeVersion: 2, PriceModelHash: chaincode.ZeroHash, Replay: e.replay()}, s.supplier.key)
-		}, chaincode.CodeNotFound, "message.priceModelHash"},
-		{"approval by the supplier", approve(s.supplier, nil), chaincode.CodeForbidden, "message.party"},
+			return e.act(m, s.Supplier.Key)
+		}, schema.CodeConflict, "message.version"},
+		{"price model with a wrong predecessor", func() (*client.Result, error) {
+			return e.act(e.b.SamplePriceModel(2, schema.ZeroHash), s.Supplier.Key)
+		}, schema.CodeConflict, "message.predecessorHash"},
+		{"rewriting fee version 1 (signed terms)", func() (*client.Result, error) {
+			return e.act(&schema.EnterFeesMessage{Agreement: a.ID, FeeVersion: 1, PriceModelHash: s.PriceModel.Hash, AnnualFee: 1, Replay: e.b.Replay()}, s.Supplier.Key)
+		}, schema.CodeConflict, "message.feeVersion"},
+		{"approving other terms", approve(s.Customer, func(m *schema.ApproveFeesMessage) { m.TermsHash = schema.ZeroHash }), schema.CodeConflict, "message.termsHash"},
+		{"ordering other terms", func() (*client.Result, error) {
+			b := s.Deal("terms-check", "")
+			if err := b.Until(ctx, schema.AgreementApproved, fees(5), ""); err != nil {
+				return nil, err
+			}
+			return e.act(&schema.PlaceOrderMessage{Agreement: b.ID, TermsHash: a.TermsHash, Replay: e.b.Replay()}, s.Customer.Key)
+		}, schema.CodeConflict, "message.termsHash"},
+		{"fees against an unknown price model", func() (*client.Result, error) {
+			return e.act(&schema.EnterFeesMessage{Agreement: a.ID, FeeVersion: 2, PriceModelHash: schema.ZeroHash, Replay: e.b.Replay()}, s.Supplier.Key)
+		}, schema.CodeNotFound, "message.priceModelHash"},
+		{"approval by the supplier", approve(s.Supplier, nil), schema.CodeForbidden, "message.party"},
 
 		// Identifiers and domain values.
-		{"unknown Themenfeld", offering(func(m *chaincode.SubmitOfferingMessage) { m.Themenfeld = "Bauen und Wohnen" }), chaincode.CodeInvalid, "message.themenfeld"},
-		{"malformed LeiKa key", offering(func(m *chaincode.SubmitOfferingMessage) { m.LeiKaKeys = []string{"9999"} }), chaincode.CodeInvalid, "message.leikaKeys[0]"},
-		{"malformed OZG-ID", offering(func(m *chaincode.SubmitOfferingMessage) { m.OZGIDs = []string{"10255", "1O255"} }), chaincode.CodeInvalid, "message.ozgIds[1]"},
-		{"unknown offering kind", offering(func(m *chaincode.SubmitOfferingMessage) { m.Kind = "app" }), chaincode.CodeInvalid, "message.kind"},
-		{"malformed document hash", offering(func(m *chaincode.SubmitOfferingMessage) { m.DocumentHashes = []string{"0x12"} }), chaincode.CodeInvalid, "message.documentHashes[0]"},
-		{"Anbieter that is no Anbieter", offering(func(m *chaincode.SubmitOfferingMessage) { m.Anbieter = s.customer.id }), chaincode.CodeInvalid, "message.anbieter"},
-		{"new offering starting at version 2", offering(func(m *chaincode.SubmitOfferingMessage) { m.Version = 2 }), chaincode.CodeConflict, "message.version"},
-		{"malformed ARS", register(func(r *chaincode.PartyRegistration) { r.ARS = "13004000000" }), chaincode.CodeInvalid, "party.ars"},
-		{"ARS with an unknown Land code", register(func(r *chaincode.PartyRegistration) { r.ARS, r.AGS = "173150000000", "" }), chaincode.CodeInvalid, "party.ars"},
-		{"malformed AGS", register(func(r *chaincode.PartyRegistration) { r.AGS = "1300400" }), chaincode.CodeInvalid, "party.ags"},
-		{"ARS and AGS of different municipalities", register(func(r *chaincode.PartyRegistration) { r.ARS = "053150000000" }), chaincode.CodeInvalid, "party.ags"},
-		{"Leitweg-ID with wrong check digits", register(func(r *chaincode.PartyRegistration) { r.LeitwegID = "13004000-0001-00" }), chaincode.CodeInvalid, "party.leitwegId"},
-		{"Kommune without ARS or AGS", register(func(r *chaincode.PartyRegistration) { r.AGS = "" }), chaincode.CodeInvalid, "party.ars"},
-		{"in-house relationship with a non-Anbieter", register(func(r *chaincode.PartyRegistration) { r.InHouse = []string{s.supplier.id} }), chaincode.CodeInvalid, "party.inHouse[0]"},
-		{"unknown party kind", register(func(r *chaincode.PartyRegistration) { r.Kind = "Verein" }), chaincode.CodeInvalid, "party.kind"},
-		{"registering an existing party", register(func(r *chaincode.PartyRegistration) { r.ID = s.customer.id }), chaincode.CodeConflict, "party.id"},
+		{"unknown Themenfeld", offering(func(m *schema.SubmitOfferingMessage) { m.Themenfeld = "Bauen und Wohnen" }), schema.CodeInvalid, "message.themenfeld"},
+		{"malformed LeiKa key", offering(func(m *schema.SubmitOfferingMessage) { m.LeiKaKeys = []string{"9999"} }), schema.CodeInvalid, "message.leikaKeys[0]"},
+		{"malformed OZG-ID", offering(func(m *schema.SubmitOfferingMessage) { m.OZGIDs = []string{"10255", "1O255"} }), schema.CodeInvalid, "message.ozgIds[1]"},
+		{"unknown offering kind", offering(func(m *schema.SubmitOfferingMessage) { m.Kind = "app" }), schema.CodeInvalid, "message.kind"},
+		{"malformed document hash", offering(func(m *schema.SubmitOfferingMessage) { m.DocumentHashes = []string{"0x12"} }), schema.CodeInvalid, "message.documentHashes[0]"},
+		{"Anbieter that is no Anbieter", offering(func(m *schema.SubmitOfferingMessage) { m.Anbieter = s.Customer.ID }), schema.CodeInvalid, "message.anbieter"},
+		{"new offering starting at version 2", offering(func(m *schema.SubmitOfferingMessage) { m.Version = 2 }), schema.CodeConflict, "message.version"},
+		{"malformed ARS", register(func(r *schema.PartyRegistration) { r.ARS = "13004000000" }), schema.CodeInvalid, "party.ars"},
+		{"ARS with an unknown Land code", register(func(r *schema.PartyRegistration) { r.ARS, r.AGS = "173150000000", "" }), schema.CodeInvalid, "party.ars"},
+		{"malformed AGS", register(func(r *schema.PartyRegistration) { r.AGS = "1300400" }), schema.CodeInvalid, "party.ags"},
+		{"ARS and AGS of different municipalities", register(func(r *schema.PartyRegistration) { r.ARS = "053150000000" }), schema.CodeInvalid, "party.ags"},
+		{"Leitweg-ID with wrong check digits", register(func(r *schema.PartyRegistration) { r.LeitwegID = "13004000-0001-00" }), schema.CodeInvalid, "party.leitwegId"},
+		{"Kommune without ARS or AGS", register(func(r *schema.PartyRegistration) { r.AGS = "" }), schema.CodeInvalid, "party.ars"},
+		{"in-house relationship with a non-Anbieter", register(func(r *schema.PartyRegistration) { r.InHouse = []string{s.Supplier.ID} }), schema.CodeInvalid, "party.inHouse[0]"},
+		{"unknown party kind", register(func(r *schema.PartyRegistration) { r.Kind = "Verein" }), schema.CodeInvalid, "party.kind"},
+		{"registering an existing party", register(func(r *schema.PartyRegistration) { r.ID = s.Customer.ID }), schema.CodeConflict, "party.id"},
 
 		// Member administration.
-		{"registration by a client, not an admin", func() (string, error) {
-			return e.submit(e.client, "RegisterParty", jsonOf(t, chaincode.PartyRegistration{ID: e.id("x"), Kind: chaincode.KindBund, Name: "Bund", InHouse: []string{}}))
-		}, chaincode.CodeForbidden, "creator"},
-		{"key added by a member that does not vouch for the party", func() (string, error) {
+		{"registration by a client, not an admin", func() (*client.Result, error) {
+			return e.client.RegisterParty(ctx, schema.PartyRegistration{ID: e.b.ID("x"), Kind: schema.KindBund, Name: "Bund", InHouse: []string{}})
+		}, schema.CodeForbidden, "creator"},
+		{"key added by a member that does not vouch for the party", func() (*client.Result, error) {
 			k := newKey(t)
-			m := &chaincode.AddKeyMessage{Party: s.customer.id, Key: crypto.PubkeyToAddress(k.PublicKey).Hex(), Replay: e.replay()}
-			return e.submit(e.admin(dataport), "AddKeyAsMember", jsonOf(t, m), e.sign(m, k))
-		}, chaincode.CodeForbidden, "creator"},
-		{"key added without proof of possession", func() (string, error) {
+			m := &schema.AddKeyMessage{Party: s.Customer.ID, Key: crypto.PubkeyToAddress(k.PublicKey).Hex(), Replay: e.b.Replay()}
+			return e.admin(scenario.Dataport).Act(ctx, e.byMember(m, e.signature(m, k)))
+		}, schema.CodeForbidden, "creator"},
+		{"key added without proof of possession", func() (*client.Result, error) {
 			k := newKey(t)
-			m := &chaincode.AddKeyMessage{Party: s.customer.id, Key: crypto.PubkeyToAddress(k.PublicKey).Hex(), Replay: e.replay()}
-			return e.submit(e.client, "AddKey", jsonOf(t, m), e.sign(m, s.customer.key), e.sign(m, s.customer.key))
-		}, chaincode.CodeForbidden, "proofOfPossession"},
-		{"key of another party", func() (string, error) {
-			m := &chaincode.AddKeyMessage{Party: s.customer.id, Key: s.supplier.address(), Replay: e.replay()}
-			return e.submit(e.client, "AddKey", jsonOf(t, m), e.sign(m, s.customer.key), e.sign(m, s.supplier.key))
-		}, chaincode.CodeConflict, "message.key"},
+			m := &schema.AddKeyMessage{Party: s.Customer.ID, Key: crypto.PubkeyToAddress(k.PublicKey).Hex(), Replay: e.b.Replay()}
+			act := e.signed(m, s.Customer.Key)
+			act.ProofOfPossession = e.signature(m, s.Customer.Key)
+			return e.client.Act(ctx, act)
+		}, schema.CodeForbidden, "proofOfPossession"},
+		{"key of another party", func() (*client.Result, error) {
+			m := &schema.AddKeyMessage{Party: s.Customer.ID, Key: s.Supplier.Address(), Replay: e.b.Replay()}
+			act := e.signed(m, s.Customer.Key)
+			act.ProofOfPossession = e.signature(m, s.Supplier.Key)
+			return e.client.Act(ctx, act)
+		}, schema.CodeConflict, "message.key"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -195,14 +210,16 @@ func testRejections(t *testing.T, e *env) {
 	}
 
 	// The records the refused acts aimed at are unchanged.
-	got := decode[chaincode.Agreement](t, must(e.evaluate("GetAgreement", a.ID)))
-	require.Equal(t, chaincode.AgreementFeesEntered, got.Status)
+	got, err := e.client.Agreement(ctx, a.ID)
+	require.NoError(t, err)
+	require.Equal(t, schema.AgreementFeesEntered, got.Status)
 	require.Equal(t, a.TermsHash, got.TermsHash)
 	require.False(t, got.ApprovedCustomer || got.ApprovedAnbieter)
-	_, err := e.evaluate("GetAgreement", e.id("new"))
-	requireRefused(t, err, chaincode.CodeNotFound, "id")
-	pm := decode[chaincode.PriceModel](t, must(e.evaluate("GetPriceModel", s.offering.Offering, "1")))
-	require.Equal(t, s.priceModel.Hash, pm.Hash)
+	_, err = e.client.Agreement(ctx, e.b.ID("new"))
+	requireRefused(t, err, schema.CodeNotFound, "id")
+	pm, err := e.client.PriceModel(ctx, s.Offering.Offering, 1)
+	require.NoError(t, err)
+	require.Equal(t, s.PriceModel.Hash, pm.Hash)
 }
 
 // Keys are checked against the window valid at the transaction time: a key
@@ -210,28 +227,33 @@ func testRejections(t *testing.T, e *env) {
 func TestKeyLifecycle(t *testing.T) { onEachLedger(t, testKeyLifecycle) }
 
 func testKeyLifecycle(t *testing.T, e *env) {
-	s := newScenario(t, e)
+	ctx := t.Context()
+	s := e.marketplace()
 	second := newKey(t)
 	// Adding a key needs a current key of the party and the new key's proof.
-	m := &chaincode.AddKeyMessage{Party: s.customer.id, Key: crypto.PubkeyToAddress(second.PublicKey).Hex(), Replay: e.replay()}
-	p := decode[chaincode.Party](t, must(e.submit(e.client, "AddKey", jsonOf(t, m), e.sign(m, s.customer.key), e.sign(m, second))))
+	m := &schema.AddKeyMessage{Party: s.Customer.ID, Key: crypto.PubkeyToAddress(second.PublicKey).Hex(), Replay: e.b.Replay()}
+	act := e.signed(m, s.Customer.Key)
+	act.ProofOfPossession = e.signature(m, second)
+	r, err := e.client.Act(ctx, act)
+	require.NoError(t, err)
+	p := decode[schema.Party](t, r.Payload)
 	require.Len(t, p.Keys, 2)
 	require.NotEmpty(t, p.Acts[0].ProofOfPossession)
 
 	// The member revokes the first key (e.g. lost); the second still signs.
-	_, err := e.submit(e.admin(regioIT), "RevokeKeyAsMember", jsonOf(t, &chaincode.RevokeKeyMessage{Party: s.customer.id, Key: s.customer.address(), Replay: e.replay()}))
-	require.NoError(t, err)
-	_, err = s.act("ExpressInterest", &chaincode.ExpressInterestMessage{Agreement: e.id("k1"), Offering: s.offering.Offering, Customer: s.customer.id, Replay: e.replay()}, s.customer.key)
-	requireRefused(t, err, chaincode.CodeForbidden, "signature")
-	e.mustAct("ExpressInterest", &chaincode.ExpressInterestMessage{Agreement: e.id("k1"), Offering: s.offering.Offering, Customer: s.customer.id, Replay: e.replay()}, second)
+	revoke := func() error {
+		_, err := e.admin(scenario.RegioIT).Act(ctx, e.byMember(&schema.RevokeKeyMessage{Party: s.Customer.ID, Key: s.Customer.Address(), Replay: e.b.Replay()}, ""))
+		return err
+	}
+	require.NoError(t, revoke())
+	_, err = e.act(&schema.ExpressInterestMessage{Agreement: e.b.ID("k1"), Offering: s.Offering.Offering, Customer: s.Customer.ID, Replay: e.b.Replay()}, s.Customer.Key)
+	requireRefused(t, err, schema.CodeForbidden, "signature")
+	e.mustAct(&schema.ExpressInterestMessage{Agreement: e.b.ID("k1"), Offering: s.Offering.Offering, Customer: s.Customer.ID, Replay: e.b.Replay()}, second)
 
 	// Revoking twice is refused.
-	_, err = e.submit(e.admin(regioIT), "RevokeKeyAsMember", jsonOf(t, &chaincode.RevokeKeyMessage{Party: s.customer.id, Key: s.customer.address(), Replay: e.replay()}))
-	requireRefused(t, err, chaincode.CodeConflict, "message.key")
+	requireRefused(t, revoke(), schema.CodeConflict, "message.key")
 
 	// A key with an expiry in the past cannot be added.
-	late := newKey(t)
-	lm := &chaincode.AddKeyMessage{Party: s.customer.id, Key: crypto.PubkeyToAddress(late.PublicKey).Hex(), ValidFrom: 1, ValidUntil: 2, Replay: e.replay()}
-	_, err = e.submit(e.admin(regioIT), "AddKeyAsMember", jsonOf(t, lm), e.sign(lm, late))
-	requireRefused(t, err, chaincode.CodeInvalid, "message.validUntil")
+	_, err = e.b.AddKey(ctx, s.Customer, newKey(t), 1, 2)
+	requireRefused(t, err, schema.CodeInvalid, "message.validUntil")
 }

@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"math"
 
-	"github.com/efa-marktplatz/registry/chaincode"
+	"github.com/efa-marktplatz/registry/evidence"
 	"github.com/efa-marktplatz/registry/ledger"
+	"github.com/efa-marktplatz/registry/schema"
 )
 
 // Embedded is the backend of the embedded ledger.
@@ -35,7 +37,7 @@ func (e *Embedded) proposal(function string, args []string) ledger.Proposal {
 func embeddedErr(err error) error {
 	var ce *ledger.ChaincodeError
 	if errors.As(err, &ce) {
-		re, _ := chaincode.ParseError(ce.Message)
+		re, _ := schema.ParseError(ce.Message)
 		return &EndorseError{TxID: ce.TxID, Registry: re, Err: err}
 	}
 	var cmt *ledger.CommitError
@@ -111,3 +113,18 @@ func (e *Embedded) Close() error { return nil }
 // Version is the ledger's height: committed state, and so every query's
 // answer, is the same while it is unchanged. The API caches reads by it.
 func (e *Embedded) Version() uint64 { return e.l.Height() }
+
+// Evidence implements evidencer: the embedded ledger's blocks for the
+// transactions (see ledger.Proof), from the genesis block, then from the
+// first block holding one of them (or from, a pinned checkpoint) on.
+func (e *Embedded) Evidence(_ context.Context, txIDs []string, from *uint64) (*evidence.Set, error) {
+	start := uint64(math.MaxUint64)
+	if from != nil {
+		start = *from
+	}
+	blocks, err := e.l.Proof(txIDs, start)
+	if err != nil {
+		return nil, embeddedErr(err)
+	}
+	return &evidence.Set{Backend: evidence.BackendEmbedded, Channel: e.l.ChannelID(), Chaincode: e.chaincode, Embedded: blocks}, nil
+}

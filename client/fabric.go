@@ -8,18 +8,14 @@ import (
 	"iter"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 
-	"github.com/efa-marktplatz/registry/chaincode"
 	"github.com/hyperledger/fabric-gateway/pkg/client"
 	"github.com/hyperledger/fabric-gateway/pkg/identity"
 	"github.com/hyperledger/fabric-protos-go-apiv2/common"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials"
-	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -175,33 +171,6 @@ func DialFabric(cfg FabricConfig) (*Fabric, error) {
 	return f, nil
 }
 
-// unavailable wraps gRPC failures to reach the peer as ErrUnavailable, and
-// the gateway's report that the reachable peers cannot satisfy an
-// endorsement policy as ErrNoEndorsers.
-func unavailable(err error) error {
-	s, ok := status.FromError(err)
-	switch {
-	case !ok:
-		return err
-	case s.Code() == codes.Unavailable || s.Code() == codes.DeadlineExceeded:
-		return fmt.Errorf("%w: %w", ErrUnavailable, err)
-	case s.Code() == codes.FailedPrecondition && strings.Contains(s.Message(), "no combination of peers"):
-		return fmt.Errorf("%w: %w", ErrNoEndorsers, err)
-	case s.Code() == codes.Aborted:
-		// The gateway tried endorsers it still believed up: an unreachable
-		// one shows in the details.
-		var te *client.TransactionError
-		if errors.As(err, &te) {
-			for _, d := range te.Details() {
-				if strings.Contains(d.GetMessage(), "code = Unavailable") {
-					return fmt.Errorf("%w: %w", ErrNoEndorsers, err)
-				}
-			}
-		}
-	}
-	return err
-}
-
 // Submit implements Backend: endorse, submit, and wait for the commit status.
 func (f *Fabric) Submit(ctx context.Context, function string, args ...string) (*Result, error) {
 	return f.SubmitEndorsedBy(ctx, nil, function, args...)
@@ -225,10 +194,7 @@ func (f *Fabric) SubmitEndorsedBy(ctx context.Context, orgs []string, function s
 	tx, err := proposal.EndorseWithContext(ctx)
 	phase("endorse")
 	if err != nil {
-		// A chaincode refusal carries the registry's error; a network that
-		// cannot endorse now (a peer of a required org is down) is unavailable.
-		re, _ := chaincode.ParseError(err.Error())
-		return nil, &EndorseError{TxID: txID, Registry: re, Err: unavailable(err)}
+		return nil, endorseError(txID, err)
 	}
 	commit, err := tx.SubmitWithContext(ctx)
 	phase("submit")
@@ -309,8 +275,8 @@ func (f *Fabric) heightAt(ctx context.Context, org string) (uint64, error) {
 func (f *Fabric) Evaluate(ctx context.Context, function string, args ...string) ([]byte, error) {
 	out, err := f.contract.EvaluateWithContext(ctx, function, client.WithArguments(args...))
 	if err != nil {
-		if re, ok := chaincode.ParseError(err.Error()); ok {
-			return nil, &EndorseError{Registry: re, Err: err}
+		if ee := endorseError("", err); ee.Registry != nil {
+			return nil, ee
 		}
 		return nil, unavailable(err)
 	}

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"path/filepath"
 	"time"
+
+	"github.com/efa-marktplatz/registry/schema"
 )
 
 // Up brings the network up: binaries, crypto, genesis block, orderers
@@ -147,7 +149,7 @@ func (n *Network) joinPeer(ctx context.Context, p Node) error {
 func (n *Network) waitChaincode(ctx context.Context) error {
 	for _, p := range n.Peers() {
 		for _, name := range []string{RegistryChaincode, KVChaincode} {
-			fn := `{"Args":["GetDomain"]}`
+			fn := fmt.Sprintf(`{"Args":[%q]}`, schema.FnGetDomain)
 			if name == KVChaincode {
 				fn = `{"Args":["Get","ready"]}`
 			}

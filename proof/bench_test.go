@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"testing"
 
-	"github.com/efa-marktplatz/registry/client"
 	"github.com/efa-marktplatz/registry/proof"
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/stretchr/testify/require"
@@ -20,7 +19,7 @@ import (
 // bundle's size.
 func BenchmarkVerify(b *testing.B) {
 	r := newRegistry(b)
-	bundle, err := r.client.ProofBundle(b.Context(), eightActs, client.BundleOptions{})
+	bundle, err := proof.Build(b.Context(), r.client, eightActs, proof.BuildOptions{})
 	require.NoError(b, err)
 	raw, err := json.MarshalIndent(bundle, "", " ")
 	require.NoError(b, err)
@@ -43,7 +42,7 @@ func BenchmarkVerify(b *testing.B) {
 // anything else.
 func BenchmarkSignatureWork(b *testing.B) {
 	r := newRegistry(b)
-	bundle, err := r.client.ProofBundle(b.Context(), eightActs, client.BundleOptions{})
+	bundle, err := proof.Build(b.Context(), r.client, eightActs, proof.BuildOptions{})
 	require.NoError(b, err)
 	report, terms := proof.Verify(bundle, r.trust)
 	require.True(b, report.OK)

@@ -14,14 +14,9 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/efa-marktplatz/registry/evidence"
 	"github.com/efa-marktplatz/registry/ledger"
 	"github.com/ethereum/go-ethereum/signer/core/apitypes"
-)
-
-// Backends a bundle comes from.
-const (
-	BackendEmbedded = "embedded"
-	BackendFabric   = "fabric"
 )
 
 // Bundle is the evidence of one agreement, self-contained: the records as
@@ -30,7 +25,7 @@ const (
 // holding those transactions.
 type Bundle struct {
 	Format    string `json:"format"`
-	Backend   string `json:"backend"`
+	Backend   string `json:"backend"` // evidence.BackendEmbedded or evidence.BackendFabric
 	Channel   string `json:"channel"`
 	Chaincode string `json:"chaincode"`
 	Agreement string `json:"agreement"`
@@ -46,7 +41,7 @@ type Bundle struct {
 	// whole where they hold a transaction of the bundle, headers in between.
 	Embedded []ledger.RawBlock `json:"embedded,omitempty"`
 	// Fabric holds the Fabric blocks, as the peers' qscc served them.
-	Fabric *FabricLedger `json:"fabric,omitempty"`
+	Fabric *evidence.FabricBlocks `json:"fabric,omitempty"`
 }
 
 // Records are the records an agreement's terms rest on, as stored.

@@ -18,14 +18,14 @@ import (
 // txIDs, in ledger order, as far as their blocks verified.
 func VerifyEmbedded(r *Report, blocks []ledger.RawBlock, trust *Trust, channel, chaincode string, txIDs []string) []*Tx {
 	if len(blocks) == 0 {
-		r.Add("genesis block", "block 0", errors.New("the bundle has no blocks"))
+		r.Add(CheckGenesis, "block 0", errors.New("the bundle has no blocks"))
 		return nil
 	}
 	decoded := make([]*ledger.Block, len(blocks))
 	for i := range blocks {
 		b, err := ledger.DecodeRawBlock(&blocks[i])
 		if err != nil {
-			r.Add("block data hash", fmt.Sprintf("block %d", i), err)
+			r.Add(CheckDataHash, fmt.Sprintf("block %d", i), err)
 			return nil
 		}
 		decoded[i] = b
@@ -35,26 +35,26 @@ func VerifyEmbedded(r *Report, blocks []ledger.RawBlock, trust *Trust, channel, 
 	// the auditor supplied.
 	genesis := decoded[0]
 	if genesis.Header.Number != 0 || genesis.Config == nil {
-		r.Add("genesis block", "block 0", fmt.Errorf("the first block is block %d, not the whole genesis block", genesis.Header.Number))
+		r.Add(CheckGenesis, "block 0", fmt.Errorf("the first block is block %d, not the whole genesis block", genesis.Header.Number))
 		return nil
 	}
 	if genesis.Config.ChannelID != channel {
-		r.Add("genesis block", "block 0", fmt.Errorf("channel %q, the bundle says %q", genesis.Config.ChannelID, channel))
+		r.Add(CheckGenesis, "block 0", fmt.Errorf("channel %q, the bundle says %q", genesis.Config.ChannelID, channel))
 		return nil
 	}
 	if trust.Genesis != nil {
 		if got := genesis.Header.Hash(); !bytes.Equal(got, trust.Genesis) {
-			r.Add("genesis block", "block 0", fmt.Errorf("header hash %x, the pinned genesis block is %x", got, trust.Genesis))
+			r.Add(CheckGenesis, "block 0", fmt.Errorf("header hash %x, the pinned genesis block is %x", got, trust.Genesis))
 			return nil
 		}
-		r.Pass("genesis block", "block 0", "the pinned genesis block")
+		r.Pass(CheckGenesis, "block 0", "the pinned genesis block")
 	}
 	node, msp, err := nodeCertificate(genesis.Config.NodeCertificate, trust, genesis.Header.Timestamp, decoded[len(decoded)-1].Header.Timestamp)
 	if err != nil {
-		r.Add("node certificate", "block 0", err)
+		r.Add(CheckNodeCertificate, "block 0", err)
 		return nil
 	}
-	r.Pass("node certificate", "block 0", fmt.Sprintf("%s, issued by the supplied root of %s", node.Subject.CommonName, msp))
+	r.Pass(CheckNodeCertificate, "block 0", fmt.Sprintf("%s, issued by the supplied root of %s", node.Subject.CommonName, msp))
 
 	// After the genesis block, the headers link one to the next without a
 	// gap; the node signed every whole block and the last header, which
@@ -74,18 +74,18 @@ func VerifyEmbedded(r *Report, blocks []ledger.RawBlock, trust *Trust, channel, 
 		}
 		switch {
 		case i > 0 && h.Number == 0:
-			r.Add("block header chain", subject, fmt.Errorf("position %d holds a second genesis block", i))
+			r.Add(CheckHeaderChain, subject, fmt.Errorf("position %d holds a second genesis block", i))
 			return nil
 		case h.Number != want:
-			r.Add("block header chain", subject, fmt.Errorf("position %d holds block %d where block %d belongs", i, h.Number, want))
+			r.Add(CheckHeaderChain, subject, fmt.Errorf("position %d holds block %d where block %d belongs", i, h.Number, want))
 			return nil
 		case (i > 1 || (i == 1 && base == 1)) && !bytes.Equal(h.PreviousHash, prev):
-			r.Add("block header chain", subject, fmt.Errorf("previous hash %x is not the hash %x of block %d's header", h.PreviousHash, prev, h.Number-1))
+			r.Add(CheckHeaderChain, subject, fmt.Errorf("previous hash %x is not the hash %x of block %d's header", h.PreviousHash, prev, h.Number-1))
 			return nil
 		}
 		prev = h.Hash()
 		if len(blocks[i].Data) > 0 || i == len(decoded)-1 || (i == 1 && base > 1) {
-			if !r.Add("node signature", subject, ledger.VerifyHeaderSignature(h, b.Signature, node)) {
+			if !r.Add(CheckNodeSignature, subject, ledger.VerifyHeaderSignature(h, b.Signature, node)) {
 				return nil
 			}
 		}
@@ -95,10 +95,10 @@ func VerifyEmbedded(r *Report, blocks []ledger.RawBlock, trust *Trust, channel, 
 	if base > 1 {
 		detail += fmt.Sprintf("; blocks 1–%d are not in the bundle: block %d is tied to the genesis block by the node's signature only", base-1, base)
 	}
-	r.Pass("block header chain", fmt.Sprintf("blocks %d–%d", min(base, last), last), detail)
+	r.Pass(CheckHeaderChain, fmt.Sprintf("blocks %d–%d", min(base, last), last), detail)
 	if cp := trust.Checkpoint; cp != nil {
 		err := checkpointErr(decoded, base, cp)
-		if !r.Add("checkpoint", fmt.Sprintf("block %d", cp.Number), err) {
+		if !r.Add(CheckCheckpoint, fmt.Sprintf("block %d", cp.Number), err) {
 			return nil
 		}
 	}
@@ -116,10 +116,10 @@ func VerifyEmbedded(r *Report, blocks []ledger.RawBlock, trust *Trust, channel, 
 			delete(want, t.ID)
 			subject := fmt.Sprintf("tx %s in block %d", t.ID, b.Header.Number)
 			if t.Chaincode != chaincode {
-				r.Add("chaincode", subject, fmt.Errorf("ran chaincode %q, not %q", t.Chaincode, chaincode))
+				r.Add(CheckChaincode, subject, fmt.Errorf("ran chaincode %q, not %q", t.Chaincode, chaincode))
 				continue
 			}
-			r.Add("validation code", subject, validErr(t.ValidationCode.String()))
+			r.Add(CheckValidationCode, subject, validErr(t.ValidationCode.String()))
 			tx := &Tx{ID: t.ID, Block: b.Header.Number, Index: i, Timestamp: t.Timestamp, ValidationCode: t.ValidationCode.String(), Endorsers: []string{msp},
 				BlockHash: b.Header.Hash(), BlockSignedBy: fmt.Sprintf("the node %s (%s)", node.Subject.CommonName, msp)}
 			for _, w := range t.RWSet.Writes {
@@ -134,7 +134,7 @@ func VerifyEmbedded(r *Report, blocks []ledger.RawBlock, trust *Trust, channel, 
 	}
 	slices.Sort(missing)
 	for _, id := range missing {
-		r.Add("transaction present", "tx "+id, errors.New("it is in none of the bundle's whole blocks"))
+		r.Add(CheckTransactionPresent, "tx "+id, errors.New("it is in none of the bundle's whole blocks"))
 	}
 	return out
 }

@@ -16,7 +16,6 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
-	"flag"
 	"fmt"
 	"math/big"
 	"os"
@@ -25,6 +24,7 @@ import (
 	"time"
 
 	"github.com/efa-marktplatz/registry/client"
+	"github.com/efa-marktplatz/registry/evidence"
 	"github.com/efa-marktplatz/registry/internal/fabrictest"
 	"github.com/efa-marktplatz/registry/network"
 	"github.com/efa-marktplatz/registry/proof"
@@ -38,11 +38,6 @@ import (
 	"google.golang.org/protobuf/proto"
 )
 
-var (
-	fabricDir  = flag.String("fabric", "", "run the Fabric verifier tests on the native Fabric network in this directory")
-	fabricPort = flag.Int("fabric-port", 17000, "base port of that network")
-)
-
 const (
 	dataport = "DataportMSP"
 	akdb     = "AKDBMSP"
@@ -50,7 +45,7 @@ const (
 )
 
 func testNetwork(t *testing.T) *network.Network {
-	return fabrictest.Network(t, *fabricDir, *fabricPort)
+	return fabrictest.Network(t)
 }
 
 func dialAs(t *testing.T, n *network.Network, msp, user, chaincodeName string) *client.Fabric {
@@ -66,24 +61,32 @@ func networkTrust(t *testing.T, n *network.Network) *proof.Trust {
 	return trust
 }
 
+// fabricEvidence fetches the Fabric blocks of transactions from a peer.
+func fabricEvidence(t *testing.T, b *client.Fabric, txIDs ...string) *evidence.FabricBlocks {
+	t.Helper()
+	ev, err := b.Evidence(context.Background(), txIDs, nil)
+	require.NoError(t, err)
+	return ev.Fabric
+}
+
 func txSubject(id string, block uint64) string {
 	return fmt.Sprintf("tx %s… in block %d", id[:8], block)
 }
 
-func hasFailed(r *proof.Report, check string) bool {
+func hasFailed(r *proof.Report, check proof.Check) bool {
 	return slices.ContainsFunc(r.Items, func(it proof.Item) bool { return !it.OK && it.Check == check })
 }
 
 // cloneLedger copies the evidence, so that each tamper case starts honest.
-func cloneLedger(f *proof.FabricLedger) *proof.FabricLedger {
-	out := &proof.FabricLedger{ConfigBlock: slices.Clone(f.ConfigBlock)}
+func cloneLedger(f *evidence.FabricBlocks) *evidence.FabricBlocks {
+	out := &evidence.FabricBlocks{ConfigBlock: slices.Clone(f.ConfigBlock)}
 	for _, b := range f.Blocks {
 		out.Blocks = append(out.Blocks, slices.Clone(b))
 	}
 	return out
 }
 
-func blockIndex(t *testing.T, f *proof.FabricLedger, number uint64) int {
+func blockIndex(t *testing.T, f *evidence.FabricBlocks, number uint64) int {
 	t.Helper()
 	for i, raw := range f.Blocks {
 		b := &common.Block{}
@@ -97,7 +100,7 @@ func blockIndex(t *testing.T, f *proof.FabricLedger, number uint64) int {
 }
 
 // editBlock decodes a block of the evidence, lets edit change it, and encodes it back.
-func editBlock(t *testing.T, f *proof.FabricLedger, number uint64, edit func(b *common.Block)) {
+func editBlock(t *testing.T, f *evidence.FabricBlocks, number uint64, edit func(b *common.Block)) {
 	t.Helper()
 	i := blockIndex(t, f, number)
 	b := &common.Block{}
@@ -235,10 +238,9 @@ func TestFabricEvidence(t *testing.T) {
 	e := txInfo{ce.TxID, ce.BlockNumber}
 
 	ids := []string{a.id, b.id, c.id, d.id}
-	ev, err := kv.Evidence(ctx, ids)
-	require.NoError(t, err)
+	ev := fabricEvidence(t, kv, ids...)
 	trust := networkTrust(t, n)
-	verify := func(f *proof.FabricLedger, trust *proof.Trust, ids ...string) (*proof.Report, []*proof.Tx) {
+	verify := func(f *evidence.FabricBlocks, trust *proof.Trust, ids ...string) (*proof.Report, []*proof.Tx) {
 		r := &proof.Report{}
 		txs := proof.VerifyFabric(r, f, trust, network.ChannelID, network.KVChaincode, ids)
 		return r, txs
@@ -261,18 +263,17 @@ func TestFabricEvidence(t *testing.T) {
 		require.Equal(t, []proof.Write{{Key: "proof-a-" + run, Value: []byte("value a")}}, txs[0].Writes)
 		require.Equal(t, []proof.Write{{Key: sbeKey, Value: []byte("value d")}}, txs[3].Writes)
 		require.Equal(t, []string{akdb, regioIT}, txs[3].Endorsers)
-		i := slices.IndexFunc(r.Items, func(it proof.Item) bool { return it.Check == "key endorsement policy" })
+		i := slices.IndexFunc(r.Items, func(it proof.Item) bool { return it.Check == proof.CheckKeyEndorsementPolicy })
 		require.GreaterOrEqual(t, i, 0, "tx d's key-level policy is checked")
 		require.Contains(t, r.Items[i].Subject, txSubject(d.id, d.block))
 		require.Contains(t, r.Items[i].Detail, "AKDBMSP.peer")
 		require.True(t, slices.ContainsFunc(r.Items, func(it proof.Item) bool {
-			return it.OK && it.Check == "genesis block" && it.Subject == "block 0"
+			return it.OK && it.Check == proof.CheckGenesis && it.Subject == "block 0"
 		}))
 	})
 
 	// A block of the chain that holds none of the bundle's transactions.
-	other, err := kv.Evidence(ctx, []string{e.id})
-	require.NoError(t, err)
+	other := fabricEvidence(t, kv, e.id)
 	require.Len(t, other.Blocks, 1)
 	require.Greater(t, e.block, d.block)
 
@@ -285,41 +286,41 @@ func TestFabricEvidence(t *testing.T) {
 	blockName := func(x txInfo) string { return fmt.Sprintf("block %d", x.block) }
 	tests := []struct {
 		name        string
-		tamper      func(t *testing.T, f *proof.FabricLedger, trust *proof.Trust)
-		check       string
+		tamper      func(t *testing.T, f *evidence.FabricBlocks, trust *proof.Trust)
+		check       proof.Check
 		subject     string
-		alsoFailing []string
+		alsoFailing []proof.Check
 		dropped     func() []string // transactions no longer returned (the others still are)
 		loose       bool            // others may be dropped too (the next block's link breaks)
 	}{
 		{
 			name: "write value changed",
-			tamper: func(t *testing.T, f *proof.FabricLedger, _ *proof.Trust) {
+			tamper: func(t *testing.T, f *evidence.FabricBlocks, _ *proof.Trust) {
 				editBlock(t, f, b.block, func(blk *common.Block) {
 					editAction(t, blk, b.id, func(cap *peer.ChaincodeActionPayload) {
 						editWrites(t, cap, func(ws []*kvrwset.KVWrite) { ws[0].Value[0] ^= 0x01 })
 					})
 				})
 			},
-			check: "block data hash", subject: blockName(b), alsoFailing: []string{"creator signature", "endorsement signature"}, dropped: func() []string { return []string{b.id} },
+			check: proof.CheckDataHash, subject: blockName(b), alsoFailing: []proof.Check{proof.CheckCreatorSignature, proof.CheckEndorsementSignature}, dropped: func() []string { return []string{b.id} },
 		},
 		{
 			name: "header data hash changed",
-			tamper: func(t *testing.T, f *proof.FabricLedger, _ *proof.Trust) {
+			tamper: func(t *testing.T, f *evidence.FabricBlocks, _ *proof.Trust) {
 				editBlock(t, f, b.block, func(blk *common.Block) { flip(blk.Header.DataHash) })
 			},
-			check: "block data hash", subject: blockName(b), alsoFailing: []string{"orderer signature"}, dropped: func() []string { return []string{b.id} }, loose: true,
+			check: proof.CheckDataHash, subject: blockName(b), alsoFailing: []proof.Check{proof.CheckOrdererSignature}, dropped: func() []string { return []string{b.id} }, loose: true,
 		},
 		{
 			name: "previous hash changed",
-			tamper: func(t *testing.T, f *proof.FabricLedger, _ *proof.Trust) {
+			tamper: func(t *testing.T, f *evidence.FabricBlocks, _ *proof.Trust) {
 				editBlock(t, f, b.block, func(blk *common.Block) { flip(blk.Header.PreviousHash) })
 			},
-			check: "block header chain", subject: blockName(b), alsoFailing: []string{"orderer signature"}, dropped: func() []string { return []string{b.id} }, loose: true,
+			check: proof.CheckHeaderChain, subject: blockName(b), alsoFailing: []proof.Check{proof.CheckOrdererSignature}, dropped: func() []string { return []string{b.id} }, loose: true,
 		},
 		{
 			name: "orderer signature flipped",
-			tamper: func(t *testing.T, f *proof.FabricLedger, _ *proof.Trust) {
+			tamper: func(t *testing.T, f *evidence.FabricBlocks, _ *proof.Trust) {
 				editBlock(t, f, a.block, func(blk *common.Block) {
 					m := &common.Metadata{}
 					mustUnmarshal(t, blk.Metadata.Metadata[common.BlockMetadataIndex_SIGNATURES], m)
@@ -332,20 +333,20 @@ func TestFabricEvidence(t *testing.T) {
 					blk.Metadata.Metadata[common.BlockMetadataIndex_SIGNATURES] = mustMarshal(t, m)
 				})
 			},
-			check: "orderer signature", subject: blockName(a), dropped: func() []string { return []string{a.id} },
+			check: proof.CheckOrdererSignature, subject: blockName(a), dropped: func() []string { return []string{a.id} },
 		},
 		{
 			name: "endorsement signature flipped",
-			tamper: func(t *testing.T, f *proof.FabricLedger, _ *proof.Trust) {
+			tamper: func(t *testing.T, f *evidence.FabricBlocks, _ *proof.Trust) {
 				editBlock(t, f, a.block, func(blk *common.Block) {
 					editAction(t, blk, a.id, func(cap *peer.ChaincodeActionPayload) { flip(cap.Action.Endorsements[0].Signature) })
 				})
 			},
-			check: "block data hash", subject: blockName(a), alsoFailing: []string{"endorsement signature"}, dropped: func() []string { return []string{a.id} },
+			check: proof.CheckDataHash, subject: blockName(a), alsoFailing: []proof.Check{proof.CheckEndorsementSignature}, dropped: func() []string { return []string{a.id} },
 		},
 		{
 			name: "endorser certificate of another org",
-			tamper: func(t *testing.T, f *proof.FabricLedger, _ *proof.Trust) {
+			tamper: func(t *testing.T, f *evidence.FabricBlocks, _ *proof.Trust) {
 				editBlock(t, f, d.block, func(blk *common.Block) {
 					editAction(t, blk, d.id, func(cap *peer.ChaincodeActionPayload) {
 						// d's endorsers are AKDB and RegioIT: RegioIT's endorsement
@@ -361,11 +362,11 @@ func TestFabricEvidence(t *testing.T) {
 					})
 				})
 			},
-			check: "block data hash", subject: blockName(d), alsoFailing: []string{"endorsement signature", "key endorsement policy"}, dropped: func() []string { return []string{d.id} },
+			check: proof.CheckDataHash, subject: blockName(d), alsoFailing: []proof.Check{proof.CheckEndorsementSignature, proof.CheckKeyEndorsementPolicy}, dropped: func() []string { return []string{d.id} },
 		},
 		{
 			name: "self-signed endorser certificate",
-			tamper: func(t *testing.T, f *proof.FabricLedger, _ *proof.Trust) {
+			tamper: func(t *testing.T, f *evidence.FabricBlocks, _ *proof.Trust) {
 				editBlock(t, f, a.block, func(blk *common.Block) {
 					editAction(t, blk, a.id, func(cap *peer.ChaincodeActionPayload) {
 						sid := &msp.SerializedIdentity{}
@@ -375,11 +376,11 @@ func TestFabricEvidence(t *testing.T) {
 					})
 				})
 			},
-			check: "block data hash", subject: blockName(a), alsoFailing: []string{"endorsement signature"}, dropped: func() []string { return []string{a.id} },
+			check: proof.CheckDataHash, subject: blockName(a), alsoFailing: []proof.Check{proof.CheckEndorsementSignature}, dropped: func() []string { return []string{a.id} },
 		},
 		{
 			name: "validation code changed",
-			tamper: func(t *testing.T, f *proof.FabricLedger, _ *proof.Trust) {
+			tamper: func(t *testing.T, f *evidence.FabricBlocks, _ *proof.Trust) {
 				editBlock(t, f, a.block, func(blk *common.Block) {
 					filter := blk.Metadata.Metadata[common.BlockMetadataIndex_TRANSACTIONS_FILTER]
 					for i := range filter {
@@ -387,66 +388,66 @@ func TestFabricEvidence(t *testing.T) {
 					}
 				})
 			},
-			check: "validation code", subject: txSubject(a.id, a.block), dropped: func() []string { return nil },
+			check: proof.CheckValidationCode, subject: txSubject(a.id, a.block), dropped: func() []string { return nil },
 		},
 		{
 			name: "first block swapped for a later one",
-			tamper: func(_ *testing.T, f *proof.FabricLedger, _ *proof.Trust) {
+			tamper: func(_ *testing.T, f *evidence.FabricBlocks, _ *proof.Trust) {
 				f.Blocks[0] = slices.Clone(other.Blocks[0])
 			},
-			check: "block number", subject: blockName(b), alsoFailing: []string{"transaction"}, dropped: func() []string { return []string{a.id, b.id} },
+			check: proof.CheckBlockNumber, subject: blockName(b), alsoFailing: []proof.Check{proof.CheckTransaction}, dropped: func() []string { return []string{a.id, b.id} },
 		},
 		{
 			name: "last block swapped for a later one",
-			tamper: func(t *testing.T, f *proof.FabricLedger, _ *proof.Trust) {
+			tamper: func(t *testing.T, f *evidence.FabricBlocks, _ *proof.Trust) {
 				f.Blocks[blockIndex(t, f, d.block)] = slices.Clone(other.Blocks[0])
 			},
-			check: "transaction", subject: "tx " + d.id[:8] + "…", dropped: func() []string { return []string{d.id} },
+			check: proof.CheckTransaction, subject: "tx " + d.id[:8] + "…", dropped: func() []string { return []string{d.id} },
 		},
 		{
 			name: "config block data changed",
-			tamper: func(t *testing.T, f *proof.FabricLedger, _ *proof.Trust) {
+			tamper: func(t *testing.T, f *evidence.FabricBlocks, _ *proof.Trust) {
 				blk := &common.Block{}
 				mustUnmarshal(t, f.ConfigBlock, blk)
 				flip(blk.Header.DataHash)
 				f.ConfigBlock = mustMarshal(t, blk)
 			},
-			check: "block data hash", subject: "block 0", alsoFailing: []string{"orderer signature", "endorsement signature"}, dropped: func() []string { return ids },
+			check: proof.CheckDataHash, subject: "block 0", alsoFailing: []proof.Check{proof.CheckOrdererSignature, proof.CheckEndorsementSignature}, dropped: func() []string { return ids },
 		},
 		{
 			name: "supplied root of a member replaced by another org's",
-			tamper: func(_ *testing.T, _ *proof.FabricLedger, trust *proof.Trust) {
+			tamper: func(_ *testing.T, _ *evidence.FabricBlocks, trust *proof.Trust) {
 				trust.Roots[dataport] = trust.Roots[akdb]
 			},
-			check: "config roots", subject: dataport, alsoFailing: []string{"orderer signature", "endorsement signature"}, dropped: func() []string { return ids },
+			check: proof.CheckConfigRoots, subject: dataport, alsoFailing: []proof.Check{proof.CheckOrdererSignature, proof.CheckEndorsementSignature}, dropped: func() []string { return ids },
 		},
 		{
 			name: "genesis block not pinned",
-			tamper: func(_ *testing.T, _ *proof.FabricLedger, trust *proof.Trust) {
+			tamper: func(_ *testing.T, _ *evidence.FabricBlocks, trust *proof.Trust) {
 				trust.Genesis = nil
 			},
-			check: "genesis block", subject: "block 0", dropped: func() []string { return ids },
+			check: proof.CheckGenesis, subject: "block 0", dropped: func() []string { return ids },
 		},
 		{
 			name: "another genesis block pinned",
-			tamper: func(_ *testing.T, _ *proof.FabricLedger, trust *proof.Trust) {
+			tamper: func(_ *testing.T, _ *evidence.FabricBlocks, trust *proof.Trust) {
 				trust.Genesis = bytes.Repeat([]byte{7}, 32)
 			},
-			check: "genesis block", subject: "block 0", dropped: func() []string { return ids },
+			check: proof.CheckGenesis, subject: "block 0", dropped: func() []string { return ids },
 		},
 		{
 			name: "roots of an organisation the channel does not have",
-			tamper: func(t *testing.T, _ *proof.FabricLedger, trust *proof.Trust) {
+			tamper: func(t *testing.T, _ *evidence.FabricBlocks, trust *proof.Trust) {
 				trust.Roots["OtherMSP"] = trust.Roots[dataport]
 			},
-			check: "config roots", subject: "OtherMSP", dropped: func() []string { return ids },
+			check: proof.CheckConfigRoots, subject: "OtherMSP", dropped: func() []string { return ids },
 		},
 		{
 			name: "supplied root missing",
-			tamper: func(_ *testing.T, _ *proof.FabricLedger, trust *proof.Trust) {
+			tamper: func(_ *testing.T, _ *evidence.FabricBlocks, trust *proof.Trust) {
 				delete(trust.Roots, network.OrdererOrg.MSPID)
 			},
-			check: "config roots", subject: network.OrdererOrg.MSPID, alsoFailing: []string{"orderer signature"}, dropped: func() []string { return ids },
+			check: proof.CheckConfigRoots, subject: network.OrdererOrg.MSPID, alsoFailing: []proof.Check{proof.CheckOrdererSignature}, dropped: func() []string { return ids },
 		},
 	}
 	for _, tc := range tests {
@@ -484,13 +485,12 @@ func TestFabricEvidence(t *testing.T) {
 	// policy, set by an earlier transaction of the bundle, both fail; and a
 	// serving peer that marks it VALID is still caught by the policy.
 	t.Run("rejected by the key-level policy", func(t *testing.T) {
-		rejected, err := kv.Evidence(ctx, []string{c.id, e.id})
-		require.NoError(t, err)
+		rejected := fabricEvidence(t, kv, c.id, e.id)
 		r, txs := verify(rejected, trust, c.id, e.id)
-		require.Equal(t, "validation code", r.FirstFailure.Check)
+		require.Equal(t, proof.CheckValidationCode, r.FirstFailure.Check)
 		require.Equal(t, txSubject(e.id, e.block), r.FirstFailure.Subject)
 		require.Contains(t, r.FirstFailure.Detail, "ENDORSEMENT_POLICY_FAILURE")
-		require.True(t, hasFailed(r, "key endorsement policy"))
+		require.True(t, hasFailed(r, proof.CheckKeyEndorsementPolicy))
 		require.Len(t, txs, 2)
 		require.Equal(t, "ENDORSEMENT_POLICY_FAILURE", txs[1].ValidationCode)
 		require.Equal(t, []string{dataport, regioIT}, txs[1].Endorsers)
@@ -502,13 +502,13 @@ func TestFabricEvidence(t *testing.T) {
 			}
 		})
 		r, _ = verify(rejected, trust, c.id, e.id)
-		require.Equal(t, "key endorsement policy", r.FirstFailure.Check, "first failure: %+v", r.FirstFailure)
+		require.Equal(t, proof.CheckKeyEndorsementPolicy, r.FirstFailure.Check, "first failure: %+v", r.FirstFailure)
 		require.Contains(t, r.FirstFailure.Subject, txSubject(e.id, e.block))
 		t.Logf("first failure: %s / %s: %s", r.FirstFailure.Check, r.FirstFailure.Subject, r.FirstFailure.Detail)
 	})
 
 	t.Run("malformed", func(t *testing.T) {
-		for name, f := range map[string]*proof.FabricLedger{
+		for name, f := range map[string]*evidence.FabricBlocks{
 			"nil":          nil,
 			"empty":        {},
 			"garbage":      {ConfigBlock: []byte("not a block"), Blocks: [][]byte{{0xff, 0x01}}},

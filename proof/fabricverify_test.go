@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/efa-marktplatz/registry/evidence"
 	"github.com/hyperledger/fabric-protos-go-apiv2/common"
 	"github.com/hyperledger/fabric-protos-go-apiv2/msp"
 	"github.com/hyperledger/fabric-protos-go-apiv2/orderer"
@@ -27,23 +28,23 @@ import (
 	"google.golang.org/protobuf/proto"
 )
 
-func fabRole(t *testing.T, mspID string, role msp.MSPRole_MSPRoleType) *msp.MSPPrincipal {
+func rolePrincipal(t *testing.T, mspID string, role msp.MSPRole_MSPRoleType) *msp.MSPPrincipal {
 	t.Helper()
 	raw, err := proto.Marshal(&msp.MSPRole{MspIdentifier: mspID, Role: role})
 	require.NoError(t, err)
 	return &msp.MSPPrincipal{PrincipalClassification: msp.MSPPrincipal_ROLE, Principal: raw}
 }
 
-func fabSignedBy(i int32) *common.SignaturePolicy {
+func signedBy(i int32) *common.SignaturePolicy {
 	return &common.SignaturePolicy{Type: &common.SignaturePolicy_SignedBy{SignedBy: i}}
 }
 
-func fabNOutOf(n int32, rules ...*common.SignaturePolicy) *common.SignaturePolicy {
+func nOutOf(n int32, rules ...*common.SignaturePolicy) *common.SignaturePolicy {
 	return &common.SignaturePolicy{Type: &common.SignaturePolicy_NOutOf_{NOutOf: &common.SignaturePolicy_NOutOf{N: n, Rules: rules}}}
 }
 
-// fabSatisfiesString is a principal check for signers written "MSP.role".
-func fabSatisfiesString(s string, p *msp.MSPPrincipal) bool {
+// satisfiesString is a principal check for signers written "MSP.role".
+func satisfiesString(s string, p *msp.MSPPrincipal) bool {
 	role := &msp.MSPRole{}
 	if proto.Unmarshal(p.GetPrincipal(), role) != nil {
 		return false
@@ -57,12 +58,12 @@ func fabSatisfiesString(s string, p *msp.MSPPrincipal) bool {
 
 func TestFabricSignaturePolicy(t *testing.T) {
 	ids := []*msp.MSPPrincipal{
-		fabRole(t, "A", msp.MSPRole_PEER), fabRole(t, "B", msp.MSPRole_PEER),
-		fabRole(t, "C", msp.MSPRole_PEER), fabRole(t, "A", msp.MSPRole_MEMBER),
+		rolePrincipal(t, "A", msp.MSPRole_PEER), rolePrincipal(t, "B", msp.MSPRole_PEER),
+		rolePrincipal(t, "C", msp.MSPRole_PEER), rolePrincipal(t, "A", msp.MSPRole_MEMBER),
 	}
-	deep := fabSignedBy(0)
-	for range fabMaxPolicyDepth + 1 {
-		deep = fabNOutOf(1, deep)
+	deep := signedBy(0)
+	for range maxPolicyDepth + 1 {
+		deep = nOutOf(1, deep)
 	}
 	tests := []struct {
 		name    string
@@ -71,29 +72,29 @@ func TestFabricSignaturePolicy(t *testing.T) {
 		want    bool
 		wantErr string
 	}{
-		{"all of two, both sign", fabNOutOf(2, fabSignedBy(0), fabSignedBy(1)), []string{"B.peer", "A.peer"}, true, ""},
-		{"all of two, one signs", fabNOutOf(2, fabSignedBy(0), fabSignedBy(1)), []string{"A.peer"}, false, ""},
-		{"all of two, one org twice", fabNOutOf(2, fabSignedBy(0), fabSignedBy(1)), []string{"A.peer", "A.peer"}, false, ""},
-		{"all of two, a client is no peer", fabNOutOf(2, fabSignedBy(0), fabSignedBy(1)), []string{"A.peer", "B.client"}, false, ""},
-		{"one of two", fabNOutOf(1, fabSignedBy(0), fabSignedBy(1)), []string{"B.peer"}, true, ""},
-		{"one of two, another org", fabNOutOf(1, fabSignedBy(0), fabSignedBy(1)), []string{"C.peer"}, false, ""},
-		{"nested", fabNOutOf(2, fabNOutOf(1, fabSignedBy(0), fabSignedBy(1)), fabSignedBy(2)), []string{"C.peer", "B.peer"}, true, ""},
-		{"nested, inner unmet", fabNOutOf(2, fabNOutOf(1, fabSignedBy(0), fabSignedBy(1)), fabSignedBy(2)), []string{"C.peer"}, false, ""},
-		{"a signature satisfies one principal only", fabNOutOf(2, fabSignedBy(3), fabSignedBy(0)), []string{"A.peer"}, false, ""},
+		{"all of two, both sign", nOutOf(2, signedBy(0), signedBy(1)), []string{"B.peer", "A.peer"}, true, ""},
+		{"all of two, one signs", nOutOf(2, signedBy(0), signedBy(1)), []string{"A.peer"}, false, ""},
+		{"all of two, one org twice", nOutOf(2, signedBy(0), signedBy(1)), []string{"A.peer", "A.peer"}, false, ""},
+		{"all of two, a client is no peer", nOutOf(2, signedBy(0), signedBy(1)), []string{"A.peer", "B.client"}, false, ""},
+		{"one of two", nOutOf(1, signedBy(0), signedBy(1)), []string{"B.peer"}, true, ""},
+		{"one of two, another org", nOutOf(1, signedBy(0), signedBy(1)), []string{"C.peer"}, false, ""},
+		{"nested", nOutOf(2, nOutOf(1, signedBy(0), signedBy(1)), signedBy(2)), []string{"C.peer", "B.peer"}, true, ""},
+		{"nested, inner unmet", nOutOf(2, nOutOf(1, signedBy(0), signedBy(1)), signedBy(2)), []string{"C.peer"}, false, ""},
+		{"a signature satisfies one principal only", nOutOf(2, signedBy(3), signedBy(0)), []string{"A.peer"}, false, ""},
 		// Fabric's cauthdsl is greedy: the member rule takes the first
 		// signer that fits, so the order of the signatures matters.
-		{"greedy, like Fabric: member takes the peer", fabNOutOf(2, fabSignedBy(3), fabSignedBy(0)), []string{"A.peer", "A.client"}, false, ""},
-		{"greedy, like Fabric: member takes the client", fabNOutOf(2, fabSignedBy(3), fabSignedBy(0)), []string{"A.client", "A.peer"}, true, ""},
-		{"zero of none", fabNOutOf(0), nil, true, ""},
-		{"principal out of range", fabSignedBy(4), []string{"A.peer"}, false, "identity 4 of 4"},
-		{"negative principal", fabSignedBy(-1), []string{"A.peer"}, false, "identity -1 of 4"},
+		{"greedy, like Fabric: member takes the peer", nOutOf(2, signedBy(3), signedBy(0)), []string{"A.peer", "A.client"}, false, ""},
+		{"greedy, like Fabric: member takes the client", nOutOf(2, signedBy(3), signedBy(0)), []string{"A.client", "A.peer"}, true, ""},
+		{"zero of none", nOutOf(0), nil, true, ""},
+		{"principal out of range", signedBy(4), []string{"A.peer"}, false, "identity 4 of 4"},
+		{"negative principal", signedBy(-1), []string{"A.peer"}, false, "identity -1 of 4"},
 		{"no rule", nil, []string{"A.peer"}, false, "without rule"},
 		{"empty rule", &common.SignaturePolicy{}, []string{"A.peer"}, false, "unknown type"},
 		{"nested too deep", deep, []string{"A.peer"}, false, "nested deeper"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			ok, err := fabEvalSignaturePolicy(&common.SignaturePolicyEnvelope{Rule: tc.rule, Identities: ids}, tc.signers, fabSatisfiesString)
+			ok, err := evalSignaturePolicy(&common.SignaturePolicyEnvelope{Rule: tc.rule, Identities: ids}, tc.signers, satisfiesString)
 			if tc.wantErr != "" {
 				require.ErrorContains(t, err, tc.wantErr)
 				return
@@ -102,27 +103,27 @@ func TestFabricSignaturePolicy(t *testing.T) {
 			require.Equal(t, tc.want, ok)
 		})
 	}
-	desc, err := fabDescribePolicy(fabNOutOf(2, fabSignedBy(0), fabNOutOf(1, fabSignedBy(1), fabSignedBy(3))), ids, 0)
+	desc, err := describePolicy(nOutOf(2, signedBy(0), nOutOf(1, signedBy(1), signedBy(3))), ids, 0)
 	require.NoError(t, err)
 	require.Equal(t, "2 of (A.peer, 1 of (B.peer, A.member))", desc)
 }
 
 func TestFabricBFTQuorum(t *testing.T) {
 	for n, want := range map[int]int{1: 1, 3: 2, 4: 3, 5: 4, 7: 5, 10: 7} {
-		require.Equal(t, want, fabBFTQuorum(n), "n=%d", n)
+		require.Equal(t, want, bftQuorum(n), "n=%d", n)
 	}
 }
 
 // ---- synthetic networks ----
 
-type fabTestCA struct {
+type testCA struct {
 	mspID string
 	key   *ecdsa.PrivateKey
 	cert  *x509.Certificate
 	pem   []byte
 }
 
-func fabNewCA(t *testing.T, mspID string) *fabTestCA {
+func newTestCA(t *testing.T, mspID string) *testCA {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	require.NoError(t, err)
@@ -136,38 +137,38 @@ func fabNewCA(t *testing.T, mspID string) *fabTestCA {
 	require.NoError(t, err)
 	cert, err := x509.ParseCertificate(der)
 	require.NoError(t, err)
-	return &fabTestCA{mspID: mspID, key: key, cert: cert, pem: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})}
+	return &testCA{mspID: mspID, key: key, cert: cert, pem: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})}
 }
 
-type fabTestSigner struct {
+type testSigner struct {
 	mspID string
 	key   *ecdsa.PrivateKey
 	pem   []byte
 }
 
-var fabSerial int64 = 100
+var lastSerial int64 = 100
 
-func (ca *fabTestCA) issue(t *testing.T, cn, ou string) *fabTestSigner {
+func (ca *testCA) issue(t *testing.T, cn, ou string) *testSigner {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	require.NoError(t, err)
-	fabSerial++
+	lastSerial++
 	now := time.Now().Add(-time.Hour)
 	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(fabSerial), Subject: pkix.Name{CommonName: cn, OrganizationalUnit: []string{ou}},
+		SerialNumber: big.NewInt(lastSerial), Subject: pkix.Name{CommonName: cn, OrganizationalUnit: []string{ou}},
 		NotBefore: now, NotAfter: now.AddDate(1, 0, 0), KeyUsage: x509.KeyUsageDigitalSignature,
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, &key.PublicKey, ca.key)
 	require.NoError(t, err)
-	return &fabTestSigner{mspID: ca.mspID, key: key, pem: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})}
+	return &testSigner{mspID: ca.mspID, key: key, pem: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})}
 }
 
-func (s *fabTestSigner) identity(t *testing.T) []byte {
-	return fabMarshal(t, &msp.SerializedIdentity{Mspid: s.mspID, IdBytes: s.pem})
+func (s *testSigner) identity(t *testing.T) []byte {
+	return marshal(t, &msp.SerializedIdentity{Mspid: s.mspID, IdBytes: s.pem})
 }
 
 // sign signs as Fabric does: ECDSA over SHA-256, low S.
-func (s *fabTestSigner) sign(t *testing.T, msg []byte) []byte {
+func (s *testSigner) sign(t *testing.T, msg []byte) []byte {
 	t.Helper()
 	digest := sha256.Sum256(msg)
 	r, sv, err := ecdsa.Sign(rand.Reader, s.key, digest[:])
@@ -181,53 +182,53 @@ func (s *fabTestSigner) sign(t *testing.T, msg []byte) []byte {
 	return sig
 }
 
-func fabMarshal(t *testing.T, m proto.Message) []byte {
+func marshal(t *testing.T, m proto.Message) []byte {
 	t.Helper()
 	raw, err := proto.Marshal(m)
 	require.NoError(t, err)
 	return raw
 }
 
-func fabMSPGroup(t *testing.T, ca *fabTestCA) *common.ConfigGroup {
+func mspGroup(t *testing.T, ca *testCA) *common.ConfigGroup {
 	fc := &msp.FabricMSPConfig{Name: ca.mspID, RootCerts: [][]byte{ca.pem}, FabricNodeOus: &msp.FabricNodeOUs{
 		Enable:              true,
 		PeerOuIdentifier:    &msp.FabricOUIdentifier{OrganizationalUnitIdentifier: "peer"},
 		OrdererOuIdentifier: &msp.FabricOUIdentifier{OrganizationalUnitIdentifier: "orderer"},
 	}}
 	return &common.ConfigGroup{Values: map[string]*common.ConfigValue{
-		"MSP": {Value: fabMarshal(t, &msp.MSPConfig{Config: fabMarshal(t, fc)})},
+		"MSP": {Value: marshal(t, &msp.MSPConfig{Config: marshal(t, fc)})},
 	}}
 }
 
-func fabEnvelope(t *testing.T, typ common.HeaderType, channel, txID string, data []byte) []byte {
-	chdr := fabMarshal(t, &common.ChannelHeader{Type: int32(typ), ChannelId: channel, TxId: txID})
-	pl := fabMarshal(t, &common.Payload{Header: &common.Header{ChannelHeader: chdr}, Data: data})
-	return fabMarshal(t, &common.Envelope{Payload: pl})
+func envelope(t *testing.T, typ common.HeaderType, channel, txID string, data []byte) []byte {
+	chdr := marshal(t, &common.ChannelHeader{Type: int32(typ), ChannelId: channel, TxId: txID})
+	pl := marshal(t, &common.Payload{Header: &common.Header{ChannelHeader: chdr}, Data: data})
+	return marshal(t, &common.Envelope{Payload: pl})
 }
 
-func fabBlock(number uint64, prev []byte, data ...[]byte) *common.Block {
+func newBlock(number uint64, prev []byte, data ...[]byte) *common.Block {
 	b := &common.Block{
 		Header:   &common.BlockHeader{Number: number, PreviousHash: prev},
 		Data:     &common.BlockData{Data: data},
 		Metadata: &common.BlockMetadata{Metadata: make([][]byte, 5)},
 	}
-	b.Header.DataHash = fabBlockDataHash(b.Data)
+	b.Header.DataHash = dataHash(b.Data)
 	b.Metadata.Metadata[common.BlockMetadataIndex_TRANSACTIONS_FILTER] = make([]byte, len(data)) // all VALID
 	return b
 }
 
-// fabNet is a synthetic channel: an orderer org with four orderers, one
+// testNet is a synthetic channel: an orderer org with four orderers, one
 // application org, a genesis config block and a block 1.
-type fabNet struct {
-	ord, app *fabTestCA
-	orderers []*fabTestSigner
+type testNet struct {
+	ord, app *testCA
+	orderers []*testSigner
 	trust    *Trust
 	genesis  *common.Block
 }
 
-func fabNewNet(t *testing.T, bft bool) *fabNet {
+func newTestNet(t *testing.T, bft bool) *testNet {
 	t.Helper()
-	n := &fabNet{ord: fabNewCA(t, "OrdMSP"), app: fabNewCA(t, "OrgMSP"), trust: &Trust{}}
+	n := &testNet{ord: newTestCA(t, "OrdMSP"), app: newTestCA(t, "OrgMSP"), trust: &Trust{}}
 	var consenters []*common.Consenter
 	for i := range 4 {
 		o := n.ord.issue(t, fmt.Sprintf("orderer%d", i), "orderer")
@@ -239,18 +240,18 @@ func fabNewNet(t *testing.T, bft bool) *fabNet {
 		ct.Type = "BFT"
 	}
 	ordGroup := &common.ConfigGroup{
-		Groups: map[string]*common.ConfigGroup{"Ord": fabMSPGroup(t, n.ord)},
+		Groups: map[string]*common.ConfigGroup{"Ord": mspGroup(t, n.ord)},
 		Values: map[string]*common.ConfigValue{
-			"ConsensusType": {Value: fabMarshal(t, ct)},
-			"Orderers":      {Value: fabMarshal(t, &common.Orderers{ConsenterMapping: consenters})},
+			"ConsensusType": {Value: marshal(t, ct)},
+			"Orderers":      {Value: marshal(t, &common.Orderers{ConsenterMapping: consenters})},
 		},
 	}
 	cfg := &common.ConfigEnvelope{Config: &common.Config{ChannelGroup: &common.ConfigGroup{Groups: map[string]*common.ConfigGroup{
-		"Application": {Groups: map[string]*common.ConfigGroup{"Org": fabMSPGroup(t, n.app)}},
+		"Application": {Groups: map[string]*common.ConfigGroup{"Org": mspGroup(t, n.app)}},
 		"Orderer":     ordGroup,
 	}}}}
-	n.genesis = fabBlock(0, nil, fabEnvelope(t, common.HeaderType_CONFIG, "ch", "", fabMarshal(t, cfg)))
-	n.trust.Genesis = fabBlockHeaderHash(n.genesis.GetHeader())
+	n.genesis = newBlock(0, nil, envelope(t, common.HeaderType_CONFIG, "ch", "", marshal(t, cfg)))
+	n.trust.Genesis = headerHash(n.genesis.GetHeader())
 	require.NoError(t, n.trust.AddRootsPEM("OrdMSP", n.ord.pem))
 	require.NoError(t, n.trust.AddRootsPEM("OrgMSP", n.app.pem))
 	return n
@@ -258,10 +259,10 @@ func fabNewNet(t *testing.T, bft bool) *fabNet {
 
 // block1 is block 1, signed by the signers: by consenter id (BFT) when
 // byID, else with a signature header.
-func (n *fabNet) block1(t *testing.T, byID bool, signers ...int) *common.Block {
+func (n *testNet) block1(t *testing.T, byID bool, signers ...int) *common.Block {
 	t.Helper()
-	b := fabBlock(1, fabBlockHeaderHash(n.genesis.Header), fabEnvelope(t, common.HeaderType_ENDORSER_TRANSACTION, "ch", "tx1", nil))
-	value := fabMarshal(t, &common.OrdererBlockMetadata{LastConfig: &common.LastConfig{Index: 0}})
+	b := newBlock(1, headerHash(n.genesis.Header), envelope(t, common.HeaderType_ENDORSER_TRANSACTION, "ch", "tx1", nil))
+	value := marshal(t, &common.OrdererBlockMetadata{LastConfig: &common.LastConfig{Index: 0}})
 	m := &common.Metadata{Value: value}
 	for _, i := range signers {
 		s := &common.MetadataSignature{}
@@ -272,44 +273,44 @@ func (n *fabNet) block1(t *testing.T, byID bool, signers ...int) *common.Block {
 			if i < len(n.orderers) {
 				key = n.orderers[i]
 			}
-			s.IdentifierHeader = fabMarshal(t, &common.IdentifierHeader{Identifier: uint32(i + 1), Nonce: []byte{byte(i)}})
-			s.Signature = key.sign(t, fabConcat(value, s.IdentifierHeader, fabBlockHeaderBytes(b.Header)))
+			s.IdentifierHeader = marshal(t, &common.IdentifierHeader{Identifier: uint32(i + 1), Nonce: []byte{byte(i)}})
+			s.Signature = key.sign(t, concat(value, s.IdentifierHeader, headerBytes(b.Header)))
 		} else {
-			s.SignatureHeader = fabMarshal(t, &common.SignatureHeader{Creator: n.orderers[i].identity(t), Nonce: []byte{byte(i)}})
-			s.Signature = n.orderers[i].sign(t, fabConcat(value, s.SignatureHeader, fabBlockHeaderBytes(b.Header)))
+			s.SignatureHeader = marshal(t, &common.SignatureHeader{Creator: n.orderers[i].identity(t), Nonce: []byte{byte(i)}})
+			s.Signature = n.orderers[i].sign(t, concat(value, s.SignatureHeader, headerBytes(b.Header)))
 		}
 		m.Signatures = append(m.Signatures, s)
 	}
-	b.Metadata.Metadata[common.BlockMetadataIndex_SIGNATURES] = fabMarshal(t, m)
+	b.Metadata.Metadata[common.BlockMetadataIndex_SIGNATURES] = marshal(t, m)
 	return b
 }
 
-func (n *fabNet) ledger(t *testing.T, blocks ...*common.Block) *FabricLedger {
-	f := &FabricLedger{ConfigBlock: fabMarshal(t, n.genesis)}
+func (n *testNet) ledger(t *testing.T, blocks ...*common.Block) *evidence.FabricBlocks {
+	f := &evidence.FabricBlocks{ConfigBlock: marshal(t, n.genesis)}
 	for _, b := range blocks {
-		f.Blocks = append(f.Blocks, fabMarshal(t, b))
+		f.Blocks = append(f.Blocks, marshal(t, b))
 	}
 	return f
 }
 
 func TestFabricOrdererSignatures(t *testing.T) {
-	bft, raft := fabNewNet(t, true), fabNewNet(t, false)
+	bft, raft := newTestNet(t, true), newTestNet(t, false)
 	// A signer that is not an orderer: an orderer-org peer, and an
 	// application-org certificate that claims the orderer OU.
 	ordPeer, appOrderer := raft.ord.issue(t, "peer0.ord", "peer"), raft.app.issue(t, "orderer.app", "orderer")
-	withSigner := func(n *fabNet, s *fabTestSigner) *common.Block {
+	withSigner := func(n *testNet, s *testSigner) *common.Block {
 		b := n.block1(t, false)
-		value := fabMarshal(t, &common.OrdererBlockMetadata{LastConfig: &common.LastConfig{}})
-		sh := fabMarshal(t, &common.SignatureHeader{Creator: s.identity(t)})
+		value := marshal(t, &common.OrdererBlockMetadata{LastConfig: &common.LastConfig{}})
+		sh := marshal(t, &common.SignatureHeader{Creator: s.identity(t)})
 		m := &common.Metadata{Value: value, Signatures: []*common.MetadataSignature{{
-			SignatureHeader: sh, Signature: s.sign(t, fabConcat(value, sh, fabBlockHeaderBytes(b.Header))),
+			SignatureHeader: sh, Signature: s.sign(t, concat(value, sh, headerBytes(b.Header))),
 		}}}
-		b.Metadata.Metadata[common.BlockMetadataIndex_SIGNATURES] = fabMarshal(t, m)
+		b.Metadata.Metadata[common.BlockMetadataIndex_SIGNATURES] = marshal(t, m)
 		return b
 	}
 	tests := []struct {
 		name    string
-		net     *fabNet
+		net     *testNet
 		block   *common.Block
 		wantErr string
 	}{
@@ -335,7 +336,7 @@ func TestFabricOrdererSignatures(t *testing.T) {
 				return
 			}
 			require.True(t, r.Failed())
-			require.Equal(t, "orderer signature", r.FirstFailure.Check)
+			require.Equal(t, CheckOrdererSignature, r.FirstFailure.Check)
 			require.Equal(t, "block 1", r.FirstFailure.Subject)
 			require.Contains(t, r.FirstFailure.Detail, tc.wantErr)
 		})
@@ -344,12 +345,12 @@ func TestFabricOrdererSignatures(t *testing.T) {
 
 // A bundle is untrusted input: no corruption of it may panic the verifier.
 func TestFabricMalformedBundles(t *testing.T) {
-	n := fabNewNet(t, true)
+	n := newTestNet(t, true)
 	honest := n.ledger(t, n.block1(t, true, 0, 1, 2))
 	r := &Report{}
 	VerifyFabric(r, honest, n.trust, "ch", "cc", []string{"tx1"})
 	// tx1 is no endorser transaction: the bundle parses, the tx fails.
-	require.Equal(t, "transaction", r.FirstFailure.Check)
+	require.Equal(t, CheckTransaction, r.FirstFailure.Check)
 
 	mutate := func(raw []byte, i int, how int) []byte {
 		out := append([]byte(nil), raw...)
@@ -370,7 +371,7 @@ func TestFabricMalformedBundles(t *testing.T) {
 		}
 		for i := 0; i < len(raw); i += 1 + len(raw)/400 {
 			for how := range 3 {
-				f := &FabricLedger{ConfigBlock: honest.ConfigBlock, Blocks: honest.Blocks}
+				f := &evidence.FabricBlocks{ConfigBlock: honest.ConfigBlock, Blocks: honest.Blocks}
 				if target == "config" {
 					f.ConfigBlock = mutate(raw, i, how)
 				} else {
@@ -382,7 +383,7 @@ func TestFabricMalformedBundles(t *testing.T) {
 			}
 		}
 	}
-	for name, f := range map[string]*FabricLedger{
+	for name, f := range map[string]*evidence.FabricBlocks{
 		"nil": nil, "empty": {}, "nil blocks": {ConfigBlock: honest.ConfigBlock, Blocks: [][]byte{nil, {}}},
 	} {
 		r := &Report{}

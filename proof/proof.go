@@ -1,13 +1,3 @@
-// Package proof builds and checks the evidence that an agreement in the
-// registry says exactly what its parties signed, and that the ledger holds
-// exactly that.
-//
-// A Bundle is self-contained: the agreement and the records it rests on as
-// presented, the blocks (embedded ledger or Fabric) of every transaction that
-// wrote them, and the EIP-712 domain and types. Verify checks a bundle against
-// the root certificates an auditor supplies (Trust) and nothing else: it
-// never asks the ledger or the API. It reports item by item what holds and
-// names the first broken link.
 package proof
 
 import (
@@ -177,14 +167,14 @@ type Report struct {
 
 // Item is one check: what was checked, of which subject, and whether it held.
 type Item struct {
-	Check   string `json:"check"`
+	Check   Check  `json:"check"`
 	Subject string `json:"subject"`
 	OK      bool   `json:"ok"`
 	Detail  string `json:"detail,omitempty"`
 }
 
 // Add records a check; err nil means it held.
-func (r *Report) Add(check, subject string, err error) bool {
+func (r *Report) Add(check Check, subject string, err error) bool {
 	it := Item{Check: check, Subject: subject, OK: err == nil}
 	if err != nil {
 		it.Detail = err.Error()
@@ -201,6 +191,6 @@ func (r *Report) Add(check, subject string, err error) bool {
 func (r *Report) Failed() bool { return r.FirstFailure != nil }
 
 // Pass records a check that held, with a detail worth reading.
-func (r *Report) Pass(check, subject, detail string) {
+func (r *Report) Pass(check Check, subject, detail string) {
 	r.Items = append(r.Items, Item{Check: check, Subject: subject, OK: true, Detail: detail})
 }

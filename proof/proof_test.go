@@ -18,6 +18,7 @@ import (
 	"github.com/efa-marktplatz/registry/internal/demo"
 	"github.com/efa-marktplatz/registry/ledger"
 	"github.com/efa-marktplatz/registry/proof"
+	"github.com/efa-marktplatz/registry/schema"
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
 	"github.com/stretchr/testify/require"
@@ -49,21 +50,21 @@ func newRegistry(t testing.TB) *registry {
 	require.NoError(t, err)
 	r := &registry{dir: dir, ledger: l, client: client.New(client.NewEmbedded(l, id, chaincode.Name))}
 
-	var a chaincode.Agreement
-	require.NoError(t, json.Unmarshal(r.get(t, "GetAgreement", eightActs), &a))
-	require.Equal(t, chaincode.AgreementFeeChangePending, a.Status)
+	var a schema.Agreement
+	require.NoError(t, json.Unmarshal(r.get(t, schema.AgreementRef(eightActs)), &a))
+	require.Equal(t, schema.AgreementFeeChangePending, a.Status)
 	for _, p := range []string{a.Customer, a.Anbieter} {
-		r.act(t, p, &chaincode.ApproveFeesMessage{Agreement: a.ID, Party: p, FeeVersion: chaincode.Uint(a.FeeVersion), TermsHash: a.TermsHash,
-			Replay: chaincode.Replay{Nonce: "9000" + strconv.Itoa(len(p)), Deadline: 4_000_000_000}})
+		r.act(t, p, &schema.ApproveFeesMessage{Agreement: a.ID, Party: p, FeeVersion: schema.Uint(a.FeeVersion), TermsHash: a.TermsHash,
+			Replay: schema.Replay{Nonce: "9000" + strconv.Itoa(len(p)), Deadline: 4_000_000_000}})
 	}
 	r.trust, err = proof.LoadRoots(filepath.Join(dir, "ledger", "msp"))
 	require.NoError(t, err)
 	return r
 }
 
-func (r *registry) get(t testing.TB, fn string, args ...string) []byte {
+func (r *registry) get(t testing.TB, ref schema.Ref) []byte {
 	t.Helper()
-	raw, err := r.client.Evaluate(context.Background(), fn, args...)
+	raw, err := r.client.Record(context.Background(), ref)
 	require.NoError(t, err)
 	return raw
 }
@@ -77,23 +78,21 @@ func (r *registry) key(t testing.TB, party string) *ecdsa.PrivateKey {
 	return k
 }
 
-func (r *registry) act(t testing.TB, party string, m chaincode.Message) {
+func (r *registry) act(t testing.TB, party string, m schema.Message) {
 	t.Helper()
-	sig, err := chaincode.Sign(r.ledger.ChannelID(), m, r.key(t, party))
+	act, err := schema.SignAct(r.ledger.ChannelID(), m, r.key(t, party))
 	require.NoError(t, err)
-	msg, err := json.Marshal(m)
-	require.NoError(t, err)
-	_, _, err = r.client.Act(context.Background(), m.PrimaryType(), string(msg), sig)
+	_, err = r.client.Act(context.Background(), act)
 	require.NoError(t, err)
 }
 
 func (r *registry) bundle(t testing.TB, agreement string, from ...uint64) *proof.Bundle {
 	t.Helper()
-	var o client.BundleOptions
+	var o proof.BuildOptions
 	if len(from) > 0 {
 		o.From = &from[0]
 	}
-	b, err := r.client.ProofBundle(context.Background(), agreement, o)
+	b, err := proof.Build(context.Background(), r.client, agreement, o)
 	require.NoError(t, err)
 	// What the auditor gets is the file: go through JSON.
 	raw, err := json.MarshalIndent(b, "", "  ")
@@ -123,8 +122,8 @@ func TestHonestBundleVerifies(t *testing.T) {
 			require.Nil(t, report.FirstFailure)
 			require.NotNil(t, terms)
 			require.Equal(t, id, terms.Agreement)
-			var a chaincode.Agreement
-			require.NoError(t, json.Unmarshal(r.get(t, "GetAgreement", id), &a))
+			var a schema.Agreement
+			require.NoError(t, json.Unmarshal(r.get(t, schema.AgreementRef(id)), &a))
 			for _, act := range terms.Acts {
 				require.NotEmpty(t, act.Recovered, "%+v", act)
 				require.NotNil(t, act.Key, "%+v", act)
@@ -149,7 +148,7 @@ func TestHonestBundleVerifies(t *testing.T) {
 		}
 	}
 	require.Equal(t, 8, agreementActs)
-	require.Equal(t, chaincode.AgreementConcluded, terms.Status)
+	require.Equal(t, schema.AgreementConcluded, terms.Status)
 	require.Equal(t, uint64(2), terms.FeeVersion, "the fee change is in force")
 }
 
@@ -178,7 +177,7 @@ func TestCheckpoint(t *testing.T) {
 			report, _ := proof.Verify(r.bundle(t, "koeln-bauantrag", tc.from...), pinned(tc.pin))
 			require.Equal(t, tc.holds, report.OK, "%+v", report.FirstFailure)
 			if !tc.holds {
-				require.Equal(t, "checkpoint", report.FirstFailure.Check)
+				require.Equal(t, proof.CheckCheckpoint, report.FirstFailure.Check)
 				require.Contains(t, report.FirstFailure.Detail, tc.detail)
 			}
 		})
@@ -205,69 +204,70 @@ func TestTamperedBundleFails(t *testing.T) {
 		require.Contains(t, string(raw), old)
 		return json.RawMessage(strings.Replace(string(raw), old, new, 1))
 	}
-	var a chaincode.Agreement
+	var a schema.Agreement
 	require.NoError(t, json.Unmarshal(honest.Records.Agreement, &a))
 
 	for _, tc := range []struct {
-		name          string
-		tamper        func(b *proof.Bundle, trust *proof.Trust) *proof.Trust
-		check, detail string
+		name   string
+		tamper func(b *proof.Bundle, trust *proof.Trust) *proof.Trust
+		check  proof.Check
+		detail string
 	}{
 		{"one byte of a fee", func(b *proof.Bundle, tr *proof.Trust) *proof.Trust {
 			b.Records.FeeVersions[1] = replace(b.Records.FeeVersions[1], `"annualFee": 1029000`, `"annualFee": 1029001`)
 			return tr
-		}, "record written", "fee version 2"},
+		}, proof.CheckRecordWritten, "fee version 2"},
 		{"a signature", func(b *proof.Bundle, tr *proof.Trust) *proof.Trust {
 			sig := a.Acts[3].Signature
 			b.Records.Agreement = replace(b.Records.Agreement, sig, sig[:10]+flipHex(sig[10])+sig[11:])
 			return tr
-		}, "record written", "agreement " + eightActs},
+		}, proof.CheckRecordWritten, "agreement " + eightActs},
 		{"a block header", func(b *proof.Bundle, tr *proof.Trust) *proof.Trust {
 			h := b.Embedded[dataBlock].Header
 			h[len(h)-1] ^= 0x01 // the transaction count
 			return tr
-		}, "block data hash", ""},
+		}, proof.CheckDataHash, ""},
 		{"the header's timestamp", func(b *proof.Bundle, tr *proof.Trust) *proof.Trust {
 			h := b.Embedded[dataBlock].Header
 			h[len(h)-5] ^= 0x01
 			return tr
-		}, "node signature", ""},
+		}, proof.CheckNodeSignature, ""},
 		{"the node's signature (the embedded endorsement)", func(b *proof.Bundle, tr *proof.Trust) *proof.Trust {
 			s := b.Embedded[dataBlock].Signature
 			s[len(s)-1] ^= 0x01
 			return tr
-		}, "node signature", ""},
+		}, proof.CheckNodeSignature, ""},
 		{"a transaction record", func(b *proof.Bundle, tr *proof.Trust) *proof.Trust {
 			d := b.Embedded[dataBlock].Data[0]
 			d[len(d)-1] ^= 0x01
 			return tr
-		}, "block data hash", ""},
+		}, proof.CheckDataHash, ""},
 		{"the certificate (roots of another ledger)", func(b *proof.Bundle, _ *proof.Trust) *proof.Trust {
 			return other.trust
-		}, "node certificate", "chains to none of the supplied roots"},
+		}, proof.CheckNodeCertificate, "chains to none of the supplied roots"},
 		{"a block swapped for another", func(b *proof.Bundle, tr *proof.Trust) *proof.Trust {
 			b.Embedded[dataBlock], b.Embedded[dataBlock-1] = b.Embedded[dataBlock-1], b.Embedded[dataBlock]
 			return tr
-		}, "block header chain", ""},
+		}, proof.CheckHeaderChain, ""},
 		{"a block from another ledger", func(b *proof.Bundle, tr *proof.Trust) *proof.Trust {
 			ob := other.bundle(t, eightActs)
 			b.Embedded[dataBlock] = ob.Embedded[dataBlock]
 			return tr
-		}, "block header chain", ""},
+		}, proof.CheckHeaderChain, ""},
 		{"a transaction left out", func(b *proof.Bundle, tr *proof.Trust) *proof.Trust {
 			i := slices.Index(b.Transactions, a.Acts[0].TxID)
 			require.GreaterOrEqual(t, i, 0)
 			b.Transactions = slices.Delete(b.Transactions, i, i+1)
 			return tr
-		}, "act transaction", a.Acts[0].TxID},
+		}, proof.CheckActTransaction, a.Acts[0].TxID},
 		{"a wrong checkpoint", func(b *proof.Bundle, tr *proof.Trust) *proof.Trust {
 			return &proof.Trust{Roots: tr.Roots, Checkpoint: &proof.Checkpoint{Number: 1, Hash: bytes.Repeat([]byte{1}, 32)}}
-		}, "checkpoint", ""},
+		}, proof.CheckCheckpoint, ""},
 		{"another channel's domain", func(b *proof.Bundle, tr *proof.Trust) *proof.Trust {
 			b.EIP712.Domain.Name = "Another Registry"
 			return tr
-		}, "eip712 domain and types", ""},
-		{"no roots", func(b *proof.Bundle, _ *proof.Trust) *proof.Trust { return &proof.Trust{} }, "roots", ""},
+		}, proof.CheckEIP712, ""},
+		{"no roots", func(b *proof.Bundle, _ *proof.Trust) *proof.Trust { return &proof.Trust{} }, proof.CheckRoots, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			b := r.bundle(t, eightActs) // a fresh copy

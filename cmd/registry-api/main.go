@@ -31,6 +31,7 @@ import (
 	"github.com/efa-marktplatz/registry/ledger"
 	"github.com/efa-marktplatz/registry/network"
 	"github.com/efa-marktplatz/registry/proof"
+	"github.com/gin-gonic/gin"
 	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
 )
 
@@ -47,6 +48,7 @@ type config struct {
 func main() {
 	logger := slog.New(slog.NewJSONHandler(os.Stderr, nil))
 	slog.SetDefault(logger)
+	gin.SetMode(gin.ReleaseMode) // the process's choice: no debug output from gin
 	cfg, err := parse(os.Args[1:])
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "registry-api:", err)
@@ -155,13 +157,13 @@ func backends(cfg *config, logger *slog.Logger) (relay, admin *client.Client, ch
 		if err != nil {
 			return nil, nil, "", nil, err
 		}
-		user, err := n.Gateway(cfg.fabricOrg, "User1", fc.Chaincode)
+		user, err := client.NetworkGateway(n, cfg.fabricOrg, "User1", fc.Chaincode)
 		if err != nil {
 			return nil, nil, "", nil, fmt.Errorf("%s: %w", cfg.fabricNetwork, err)
 		}
 		fc.Endpoint, fc.TLSRootCert, fc.MSPID, fc.Certificate, fc.PrivateKey = user.Endpoint, user.TLSRootCert, user.MSPID, user.Certificate, user.PrivateKey
-		fc.AwaitPeers = n.GatewayPeers()
-		admin, err := n.Gateway(cfg.fabricOrg, "Admin", fc.Chaincode)
+		fc.AwaitPeers = client.NetworkPeers(n)
+		admin, err := client.NetworkGateway(n, cfg.fabricOrg, "Admin", fc.Chaincode)
 		if err != nil {
 			return nil, nil, "", nil, err
 		}

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/efa-marktplatz/registry/chaincode"
+	"github.com/efa-marktplatz/registry/schema"
 	"github.com/stretchr/testify/require"
 )
 
@@ -72,7 +72,7 @@ func TestDemoAndGracefulShutdown(t *testing.T) {
 	getJSON(t, base+"/readyz", &ready)
 	require.Positive(t, ready.Height)
 
-	var offerings struct{ Items []chaincode.Offering }
+	var offerings struct{ Items []schema.Offering }
 	getJSON(t, base+"/v1/offerings?limit=100", &offerings)
 	titles := map[string]string{}
 	for _, o := range offerings.Items {
@@ -84,14 +84,14 @@ func TestDemoAndGracefulShutdown(t *testing.T) {
 	}, titles)
 
 	for _, status := range []string{"INTEREST", "FEES_ENTERED", "APPROVED", "CONCLUDED", "FEE_CHANGE_PENDING", "TERMINATED"} {
-		var page struct{ Items []chaincode.Agreement }
+		var page struct{ Items []schema.Agreement }
 		getJSON(t, base+"/v1/agreements?status="+status, &page)
 		require.NotEmpty(t, page.Items, "an agreement in state %s", status)
 	}
-	var koeln chaincode.Party
+	var koeln schema.Party
 	getJSON(t, base+"/v1/parties/stadt-koeln", &koeln)
 	require.Equal(t, "053150000000", koeln.ARS)
-	var pm chaincode.PriceModel
+	var pm schema.PriceModel
 	getJSON(t, base+"/v1/offerings/digitaler-bauantrag/price-models/1", &pm)
 	require.Contains(t, pm.ScopeOfUse, "SAMPLE FIGURES")
 
@@ -101,12 +101,12 @@ func TestDemoAndGracefulShutdown(t *testing.T) {
 	_, err = os.Stat(filepath.Join(data, "demo-keys", "stadt-koeln.key"))
 	require.NoError(t, err)
 
-	var all struct{ Items []chaincode.Agreement }
+	var all struct{ Items []schema.Agreement }
 	getJSON(t, base+"/v1/agreements?limit=100", &all)
 	require.NoError(t, stop(), "a clean shutdown")
 
 	base, _ = start(t, "--data", data, "--demo")
-	var again struct{ Items []chaincode.Agreement }
+	var again struct{ Items []schema.Agreement }
 	getJSON(t, base+"/v1/agreements?limit=100", &again)
 	require.Len(t, again.Items, len(all.Items), "the demo is seeded once")
 }

@@ -17,9 +17,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/efa-marktplatz/registry/api"
-	"github.com/efa-marktplatz/registry/chaincode"
 	"github.com/efa-marktplatz/registry/internal/atomicfile"
+	"github.com/efa-marktplatz/registry/schema"
 	"github.com/ethereum/go-ethereum/crypto"
 )
 
@@ -60,7 +59,7 @@ func loadKey(path string) (*ecdsa.PrivateKey, error) {
 
 // prepare decodes an act's message, filling in a fresh nonce and a deadline
 // an hour ahead when they are left out, and validates it as the chaincode does.
-func prepare(act, message string) (chaincode.Message, error) {
+func prepare(act, message string) (schema.Message, error) {
 	var fields map[string]any
 	if err := json.Unmarshal([]byte(message), &fields); err != nil {
 		return nil, fmt.Errorf("--message must be a JSON object: %w", err)
@@ -79,11 +78,11 @@ func prepare(act, message string) (chaincode.Message, error) {
 	if err != nil {
 		return nil, err
 	}
-	m, err := chaincode.NewMessage(act)
+	m, err := schema.NewMessage(act)
 	if err != nil {
-		return nil, fmt.Errorf("--type: %w (one of %s)", err, strings.Join(chaincode.ActTypes, ", "))
+		return nil, fmt.Errorf("--type: %w (one of %s)", err, strings.Join(schema.ActTypes, ", "))
 	}
-	if err := chaincode.DecodeMessage(string(raw), m); err != nil {
+	if err := schema.DecodeMessage(string(raw), m); err != nil {
 		return nil, err
 	}
 	return m, nil
@@ -92,7 +91,7 @@ func prepare(act, message string) (chaincode.Message, error) {
 func signCmd(args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("sign", flag.ContinueOnError)
 	keyFile := fs.String("key", "", "private key file (keys new)")
-	act := fs.String("type", "", "act, i.e. EIP-712 primary type: "+strings.Join(chaincode.ActTypes, ", "))
+	actType := fs.String("type", "", "act, i.e. EIP-712 primary type: "+strings.Join(schema.ActTypes, ", "))
 	message := fs.String("message", "", "the act's message as JSON")
 	channel := fs.String("channel", "registry", "channel, the EIP-712 domain's salt")
 	if err := fs.Parse(args); err != nil {
@@ -102,11 +101,15 @@ func signCmd(args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	m, err := prepare(*act, *message)
+	m, err := prepare(*actType, *message)
 	if err != nil {
 		return err
 	}
-	body, err := signedBody(*channel, m, key)
+	act, err := schema.SignAct(*channel, m, key)
+	if err != nil {
+		return err
+	}
+	body, err := act.Request()
 	if err != nil {
 		return err
 	}
@@ -115,23 +118,11 @@ func signCmd(args []string, out io.Writer) error {
 	return enc.Encode(body)
 }
 
-func signedBody(channel string, m chaincode.Message, key *ecdsa.PrivateKey) (api.ActRequest, error) {
-	sig, err := chaincode.Sign(channel, m, key)
-	if err != nil {
-		return api.ActRequest{}, err
-	}
-	raw, err := json.Marshal(m)
-	if err != nil {
-		return api.ActRequest{}, err
-	}
-	return api.ActRequest{Message: raw, Signature: sig}, nil
-}
-
 // actCmd fetches the signing material of the API, signs and posts an act.
 func actCmd(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("act", flag.ContinueOnError)
 	keyFile := fs.String("key", "", "private key file of the acting party")
-	act := fs.String("type", "", "act: "+strings.Join(chaincode.ActTypes, ", "))
+	actType := fs.String("type", "", "act: "+strings.Join(schema.ActTypes, ", "))
 	message := fs.String("message", "", "the act's message as JSON")
 	base := fs.String("api", "http://127.0.0.1:8080", "registry API")
 	token := fs.String("token", "", "member token, for AddKey/RevokeKey on the member's authority (then --key is the new key, for AddKey)")
@@ -143,39 +134,45 @@ func actCmd(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	var info api.EIP712
+	var info schema.EIP712
 	if err := fetchJSON(ctx, *base+"/v1/eip712", &info); err != nil {
 		return err
 	}
-	endpoint, ok := info.Endpoints[*act]
+	endpoint, ok := info.Endpoints[*actType]
 	if !ok {
-		return fmt.Errorf("--type %q: the API has no such act", *act)
+		return fmt.Errorf("--type %q: the API has no such act", *actType)
 	}
-	m, err := prepare(*act, *message)
+	m, err := prepare(*actType, *message)
 	if err != nil {
 		return err
 	}
-	if salt := info.Domain["salt"]; chaincode.Salt(*channel) != salt {
+	if salt := info.Domain["salt"]; schema.Salt(*channel) != salt {
 		return fmt.Errorf("the API's domain salt %s is not that of channel %q (--channel)", salt, *channel)
 	}
-	body, err := signedBody(*channel, m, key)
+	act, err := schema.SignAct(*channel, m, key)
 	if err != nil {
 		return err
 	}
 	if *token != "" { // on the member's authority: the signature is the new key's proof
-		body.ProofOfPossession, body.Signature = body.Signature, ""
-		if *act != chaincode.TypeAddKey {
-			body.ProofOfPossession = ""
+		pop := ""
+		if *actType == schema.TypeAddKey {
+			pop = act.Signature
+		}
+		if act, err = schema.NewAct(m, "", pop); err != nil {
+			return err
 		}
 	}
-	typed, err := chaincode.TypedMessage(m)
+	body, err := act.Request()
 	if err != nil {
 		return err
 	}
 	path := endpoint.Path
 	if endpoint.PathField != "" {
-		id, _ := typed[endpoint.PathField].(string)
-		path = strings.Replace(path, "{id}", id, 1)
+		id, _, err := act.Field(endpoint.PathField)
+		if err != nil {
+			return err
+		}
+		path = strings.Replace(path, "{id}", fmt.Sprint(id), 1)
 	}
 	raw, err := json.Marshal(body)
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 	"github.com/efa-marktplatz/registry/internal/demo"
 	"github.com/efa-marktplatz/registry/ledger"
 	"github.com/efa-marktplatz/registry/proof"
+	"github.com/efa-marktplatz/registry/schema"
 	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
 	"github.com/stretchr/testify/require"
 )
@@ -65,16 +66,16 @@ func TestKeysSignAndAct(t *testing.T) {
 	// sign: a body whose signature recovers to the key
 	out.Reset()
 	require.NoError(t, run(ctx, []string{"sign", "--key", keyFile, "--type", "PlaceOrder",
-		"--message", `{"agreement":"a","termsHash":"` + chaincode.ZeroHash + `"}`}, &out))
-	var body api.ActRequest
+		"--message", `{"agreement":"a","termsHash":"` + schema.ZeroHash + `"}`}, &out))
+	var body schema.ActRequest
 	require.NoError(t, json.Unmarshal(out.Bytes(), &body))
 	m, err := prepare("PlaceOrder", string(body.Message))
 	require.NoError(t, err)
-	typed, err := chaincode.TypedMessage(m)
+	typed, err := schema.TypedMessage(m)
 	require.NoError(t, err)
-	digest, err := chaincode.Digest("registry", "PlaceOrder", typed)
+	digest, err := schema.Digest("registry", "PlaceOrder", typed)
 	require.NoError(t, err)
-	signer, err := chaincode.RecoverSigner(digest, body.Signature)
+	signer, err := schema.RecoverSigner(digest, body.Signature)
 	require.NoError(t, err)
 	require.Equal(t, address, signer.Hex())
 

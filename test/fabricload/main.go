@@ -11,7 +11,6 @@ package main
 
 import (
 	"context"
-	"crypto/ecdsa"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -27,9 +26,10 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/efa-marktplatz/registry/chaincode"
 	"github.com/efa-marktplatz/registry/client"
+	"github.com/efa-marktplatz/registry/internal/scenario"
 	"github.com/efa-marktplatz/registry/network"
+	"github.com/efa-marktplatz/registry/schema"
 )
 
 func main() {
@@ -58,18 +58,11 @@ type load struct {
 	acts    *client.Client // Dataport's client identity, for the registry
 	kv      *client.Client // and for the trivial contract
 	run     string
-	nonce   atomic.Uint64
 	seq     atomic.Uint64 // record ids, unique across measurements
 	phases  phaseTimes
 
-	anbieter, supplier, customer party
-	offering, priceModelHash     string
-	firstTx                      time.Time
-}
-
-type party struct {
-	id  string
-	key *ecdsa.PrivateKey
+	market  *scenario.Marketplace
+	firstTx time.Time
 }
 
 func run(dir string, port int, up bool, server, submitters string, duration time.Duration, await, kvOnly bool) error {
@@ -150,12 +143,12 @@ func peakMemory(pid int) string {
 }
 
 func (l *load) dial(msp, user, cc string) (*client.Client, error) {
-	cfg, err := l.n.Gateway(msp, user, cc)
+	cfg, err := client.NetworkGateway(l.n, msp, user, cc)
 	if err != nil {
 		return nil, err
 	}
 	if l.await {
-		cfg.AwaitPeers = l.n.GatewayPeers()
+		cfg.AwaitPeers = client.NetworkPeers(l.n)
 	}
 	cfg.ObservePhase = func(phase string, d time.Duration) { l.phases.observe(cc, phase, d) }
 	b, err := client.DialFabric(cfg)
@@ -197,117 +190,33 @@ func mapsValues(m map[string]*client.Client) []*client.Client {
 	return out
 }
 
-func (l *load) replay() chaincode.Replay {
-	return chaincode.Replay{Nonce: fmt.Sprint(uint64(time.Now().UnixNano()) + l.nonce.Add(1)), Deadline: chaincode.Uint(time.Now().Add(time.Hour).Unix())}
+// firstCommit is a registry that notes when the first transaction committed.
+type firstCommit struct {
+	scenario.Registry
+	once sync.Once
+	at   *time.Time
 }
 
-func (l *load) act(ctx context.Context, m chaincode.Message, key *ecdsa.PrivateKey) (json.RawMessage, error) {
-	raw, err := json.Marshal(m)
-	if err != nil {
-		return nil, err
+func (f *firstCommit) RegisterParty(ctx context.Context, member string, reg schema.PartyRegistration) (json.RawMessage, error) {
+	out, err := f.Registry.RegisterParty(ctx, member, reg)
+	if err == nil {
+		f.once.Do(func() { *f.at = time.Now() })
 	}
-	sig, err := chaincode.Sign(l.channel, m, key)
-	if err != nil {
-		return nil, err
-	}
-	out, _, err := l.acts.Act(ctx, m.PrimaryType(), string(raw), sig)
 	return out, err
 }
 
-var firstTxOnce sync.Once
-
-func (l *load) register(ctx context.Context, msp string, reg chaincode.PartyRegistration) (party, error) {
-	raw, err := json.Marshal(reg)
-	if err != nil {
-		return party{}, err
-	}
-	if _, err := l.admins[msp].Submit(ctx, "RegisterParty", string(raw)); err != nil {
-		return party{}, fmt.Errorf("register %s: %w", reg.ID, err)
-	}
-	firstTxOnce.Do(func() { l.firstTx = time.Now() })
-	key, m, pop, err := chaincode.NewPartyKey(l.channel, reg.ID, l.replay())
-	if err != nil {
-		return party{}, err
-	}
-	if _, err := l.admins[msp].Submit(ctx, "AddKeyAsMember", m, pop); err != nil {
-		return party{}, fmt.Errorf("key of %s: %w", reg.ID, err)
-	}
-	return party{id: reg.ID, key: key}, nil
-}
-
+// setup registers the parties (vouched for by the three members), submits
+// and accepts the offering and publishes its price model.
 func (l *load) setup(ctx context.Context) error {
+	r := &firstCommit{Registry: &scenario.Clients{ChannelID: l.channel, Relay: l.acts, Admins: l.admins}, at: &l.firstTx}
 	var err error
-	id := func(s string) string { return s + "-" + l.run }
-	if l.anbieter, err = l.register(ctx, "AKDBMSP", chaincode.PartyRegistration{ID: id("govdigital"), Kind: chaincode.KindAnbieter, Name: "govdigital eG", InHouse: []string{}}); err != nil {
-		return err
-	}
-	if l.supplier, err = l.register(ctx, "DataportMSP", chaincode.PartyRegistration{ID: id("land-mv"), Kind: chaincode.KindLand, Name: "Land Mecklenburg-Vorpommern", AGS: "13000000", InHouse: []string{}}); err != nil {
-		return err
-	}
-	if l.customer, err = l.register(ctx, "RegioITMSP", chaincode.PartyRegistration{ID: id("stadt-koeln"), Kind: chaincode.KindKommune, Name: "Stadt Köln", ARS: "053150000000", AGS: "05315000", InHouse: []string{l.anbieter.id}}); err != nil {
-		return err
-	}
-	l.offering = id("digitaler-bauantrag")
-	sub := &chaincode.SubmitOfferingMessage{OfferingContent: chaincode.OfferingContent{
-		Offering: l.offering, Version: 1, Supplier: l.supplier.id, Anbieter: l.anbieter.id, Kind: chaincode.KindOZGService,
-		Title: "Digitaler Bauantrag", Themenfeld: "Bauen & Wohnen", LeiKaKeys: []string{}, OZGIDs: []string{}, DocumentHashes: []string{},
-	}, Replay: l.replay()}
-	raw, err := l.act(ctx, sub, l.supplier.key)
-	if err != nil {
-		return err
-	}
-	var o chaincode.Offering
-	if err := json.Unmarshal(raw, &o); err != nil {
-		return err
-	}
-	if _, err := l.act(ctx, &chaincode.AcceptOfferingMessage{Offering: l.offering, Version: 1, OfferingHash: o.Hash, Replay: l.replay()}, l.anbieter.key); err != nil {
-		return err
-	}
-	raw, err = l.act(ctx, &chaincode.PublishPriceModelMessage{PriceModelContent: chaincode.PriceModelContent{
-		Offering: l.offering, Version: 1, PredecessorHash: chaincode.ZeroHash, ValidFrom: "2027-01-01",
-		DistributionKey: chaincode.KeyInhabitants, WeightInhabitants: 10000, AnnualFee: 1_000_000,
-		ScopeOfUse: "SAMPLE FIGURES",
-	}, Replay: l.replay()}, l.supplier.key)
-	if err != nil {
-		return err
-	}
-	var pm chaincode.PriceModel
-	if err := json.Unmarshal(raw, &pm); err != nil {
-		return err
-	}
-	l.priceModelHash = pm.Hash
-	return nil
+	l.market, err = scenario.New(r, scenario.WithSuffix("-"+l.run)).Marketplace(ctx, scenario.SpreadVouching)
+	return err
 }
 
 // flow runs one interest → order flow and reports the latency of each act.
 func (l *load) flow(ctx context.Context, _ int, observe func(time.Duration)) error {
-	id := fmt.Sprintf("load-%s-%d", l.run, l.seq.Add(1))
-	timed := func(m chaincode.Message, key *ecdsa.PrivateKey) (json.RawMessage, error) {
-		t := time.Now()
-		out, err := l.act(ctx, m, key)
-		if err == nil {
-			observe(time.Since(t))
-		}
-		return out, err
-	}
-	if _, err := timed(&chaincode.ExpressInterestMessage{Agreement: id, Offering: l.offering, Customer: l.customer.id, Replay: l.replay()}, l.customer.key); err != nil {
-		return err
-	}
-	raw, err := timed(&chaincode.EnterFeesMessage{Agreement: id, FeeVersion: 1, PriceModelHash: l.priceModelHash, AnnualFee: 1_000_000, Replay: l.replay()}, l.supplier.key)
-	if err != nil {
-		return err
-	}
-	var a chaincode.Agreement
-	if err := json.Unmarshal(raw, &a); err != nil {
-		return err
-	}
-	for _, p := range []party{l.customer, l.anbieter} {
-		if _, err := timed(&chaincode.ApproveFeesMessage{Agreement: id, Party: p.id, FeeVersion: 1, TermsHash: a.TermsHash, Replay: l.replay()}, p.key); err != nil {
-			return err
-		}
-	}
-	_, err = timed(&chaincode.PlaceOrderMessage{Agreement: id, TermsHash: a.TermsHash, Replay: l.replay()}, l.customer.key)
-	return err
+	return l.market.OrderFlow(ctx, fmt.Sprintf("load-%d", l.seq.Add(1)), scenario.DefaultFees, observe)
 }
 
 func (l *load) put(ctx context.Context, _ int, observe func(time.Duration)) error {

@@ -1,9 +1,8 @@
-package chaincode
+package schema
 
 import (
 	"crypto/ecdsa"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -206,21 +205,17 @@ func Sign(channel string, m Message, key *ecdsa.PrivateKey) (string, error) {
 	return "0x" + hex.EncodeToString(sig), nil
 }
 
-// NewPartyKey makes a new signing key for a party and the AddKey act that
-// registers it: the message (JSON) and the key's proof of possession, its own
-// signature of the message. The member's admin (AddKeyAsMember) or a current
-// key of the party (AddKey) then submits it.
-func NewPartyKey(channel, party string, replay Replay) (key *ecdsa.PrivateKey, message, proofOfPossession string, err error) {
-	if key, err = crypto.GenerateKey(); err != nil {
-		return nil, "", "", fmt.Errorf("new key: %w", err)
-	}
-	m := &AddKeyMessage{Party: party, Key: crypto.PubkeyToAddress(key.PublicKey).Hex(), Replay: replay}
-	if proofOfPossession, err = Sign(channel, m, key); err != nil {
-		return nil, "", "", err
-	}
-	raw, err := json.Marshal(m)
+// ContentHash is the EIP-712 digest ("0x…") of a record's content — type
+// Offering, PriceModel or Terms — on a channel: the hash the registry stores
+// with offering versions, price-model versions and fee versions.
+func ContentHash(channel, primaryType string, content any) (string, error) {
+	typed, err := TypedMessage(content)
 	if err != nil {
-		return nil, "", "", fmt.Errorf("encode message: %w", err)
+		return "", fmt.Errorf("typed %s: %w", primaryType, err)
 	}
-	return key, string(raw), proofOfPossession, nil
+	h, err := Digest(channel, primaryType, typed)
+	if err != nil {
+		return "", fmt.Errorf("hash %s: %w", primaryType, err)
+	}
+	return "0x" + hex.EncodeToString(h), nil
 }

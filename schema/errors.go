@@ -1,4 +1,4 @@
-package chaincode
+package schema
 
 import (
 	"encoding/json"
@@ -65,18 +65,28 @@ func ParseError(message string) (*Error, bool) {
 	return &e, true
 }
 
-func invalid(field, format string, args ...any) *Error {
+// Invalid is a refusal of input that breaks a rule (CodeInvalid).
+func Invalid(field, format string, args ...any) *Error {
 	return &Error{Code: CodeInvalid, Field: field, Rule: fmt.Sprintf(format, args...)}
 }
 
-func forbidden(field, format string, args ...any) *Error {
+// Forbidden is a refusal of a signer or submitter who may not act (CodeForbidden).
+func Forbidden(field, format string, args ...any) *Error {
 	return &Error{Code: CodeForbidden, Field: field, Rule: fmt.Sprintf(format, args...)}
 }
 
-func conflict(field, format string, args ...any) *Error {
+// Conflict is a refusal of an act out of order, a repeated nonce or a
+// rewrite of a write-once record (CodeConflict).
+func Conflict(field, format string, args ...any) *Error {
 	return &Error{Code: CodeConflict, Field: field, Rule: fmt.Sprintf(format, args...)}
 }
 
-func notFound(field, format string, args ...any) *Error {
+// NotFound is a refusal naming a record that does not exist (CodeNotFound).
+func NotFound(field, format string, args ...any) *Error {
 	return &Error{Code: CodeNotFound, Field: field, Rule: fmt.Sprintf(format, args...)}
+}
+
+// Unauthorized is a refusal of a signature that recovers no key (CodeUnauthorized).
+func Unauthorized(field, format string, args ...any) *Error {
+	return &Error{Code: CodeUnauthorized, Field: field, Rule: fmt.Sprintf(format, args...)}
 }

@@ -5,7 +5,7 @@ import (
 	"os"
 	"testing"
 
-	"github.com/efa-marktplatz/registry/chaincode/identifier"
+	"github.com/efa-marktplatz/registry/schema/identifier"
 	"github.com/stretchr/testify/require"
 )
 

@@ -6,19 +6,20 @@ import (
 	"maps"
 	"slices"
 
-	"github.com/efa-marktplatz/registry/proof"
+	"github.com/efa-marktplatz/registry/evidence"
 	"github.com/hyperledger/fabric-gateway/pkg/client"
 	"github.com/hyperledger/fabric-protos-go-apiv2/common"
 	"google.golang.org/protobuf/proto"
 )
 
-// Evidence fetches, through the peer's qscc system chaincode, the blocks
-// that hold the transactions and the channel's genesis block, which carries
-// the configuration the verifier anchors in (auditors pin its hash).
+// Evidence implements evidencer: through the peer's qscc system chaincode,
+// the blocks that hold the transactions and the channel's genesis block,
+// which carries the configuration the verifier anchors in (auditors pin its
+// hash). Fabric blocks are whole and signed by the orderers: from is ignored.
 //
 // The blocks are as the peer served them (its bytes, not re-encoded), one
 // per block number, ascending.
-func (f *Fabric) Evidence(ctx context.Context, txIDs []string) (*proof.FabricLedger, error) {
+func (f *Fabric) Evidence(ctx context.Context, txIDs []string, _ *uint64) (*evidence.Set, error) {
 	blocks := map[uint64][]byte{}
 	for _, id := range txIDs {
 		raw, b, err := f.qsccBlock(ctx, "GetBlockByTxID", id)
@@ -34,11 +35,11 @@ func (f *Fabric) Evidence(ctx context.Context, txIDs []string) (*proof.FabricLed
 	if n := g.GetHeader().GetNumber(); n != 0 {
 		return nil, fmt.Errorf("client: evidence: asked for the genesis block, the peer served block %d", n)
 	}
-	out := &proof.FabricLedger{ConfigBlock: genesis}
+	fb := &evidence.FabricBlocks{ConfigBlock: genesis}
 	for _, n := range slices.Sorted(maps.Keys(blocks)) {
-		out.Blocks = append(out.Blocks, blocks[n])
+		fb.Blocks = append(fb.Blocks, blocks[n])
 	}
-	return out, nil
+	return &evidence.Set{Backend: evidence.BackendFabric, Channel: f.cfg.Channel, Chaincode: f.cfg.Chaincode, Fabric: fb}, nil
 }
 
 // qsccBlock evaluates a qscc function that returns a block, on the channel

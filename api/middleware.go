@@ -1,0 +1,186 @@
+package api
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"golang.org/x/time/rate"
+)
+
+// Context keys.
+const (
+	requestIDKey = "requestId"
+	txIDKey      = "txId"
+	signerKey    = "signer"
+	errorKey     = "error"
+)
+
+// requestID accepts a sane X-Request-ID or issues one, and echoes it.
+func (a *API) requestID(c *gin.Context) {
+	id := c.GetHeader("X-Request-ID")
+	if !validRequestID(id) {
+		id = newRequestID()
+	}
+	c.Set(requestIDKey, id)
+	c.Header("X-Request-ID", id)
+	c.Next()
+}
+
+func validRequestID(id string) bool {
+	if id == "" || len(id) > 128 {
+		return false
+	}
+	for _, r := range id {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_.:", r)) {
+			return false
+		}
+	}
+	return true
+}
+
+// accessLog writes one structured line per request, with the request id and
+// the transaction id. Headers (the member token among them) are never logged.
+func (a *API) accessLog(c *gin.Context) {
+	start := time.Now()
+	c.Next()
+	attrs := []any{
+		"requestId", c.GetString(requestIDKey), "method", c.Request.Method, "route", c.FullPath(),
+		"path", c.Request.URL.Path, "status", c.Writer.Status(), "durationMs", float64(time.Since(start).Microseconds()) / 1000,
+		"client", c.ClientIP(),
+	}
+	if tx := c.GetString(txIDKey); tx != "" {
+		attrs = append(attrs, "txId", tx)
+	}
+	if signer := c.GetString(signerKey); signer != "" {
+		attrs = append(attrs, "signer", signer)
+	}
+	level := slog.LevelInfo
+	if err, ok := c.Get(errorKey); ok {
+		attrs = append(attrs, "err", fmt.Sprint(err))
+		level = slog.LevelError
+	}
+	a.cfg.Logger.Log(c.Request.Context(), level, "request", attrs...)
+}
+
+// recover turns a panic into a 500 problem; no panic reaches a client raw.
+func (a *API) recover(c *gin.Context) {
+	defer func() {
+		if r := recover(); r != nil {
+			abort(c, fmt.Errorf("panic: %v", r))
+		}
+	}()
+	c.Next()
+}
+
+// cors answers the configured portal origins, preflight included.
+func (a *API) cors(c *gin.Context) {
+	origin := c.GetHeader("Origin")
+	allowed := false
+	for _, o := range a.cfg.CORSOrigins {
+		allowed = allowed || o == origin
+	}
+	if origin != "" && allowed {
+		h := c.Writer.Header()
+		h.Set("Access-Control-Allow-Origin", origin)
+		h.Add("Vary", "Origin")
+		h.Set("Access-Control-Expose-Headers", "X-Request-ID, Retry-After")
+		if c.Request.Method == http.MethodOptions {
+			h.Set("Access-Control-Allow-Methods", "GET, POST, PUT, OPTIONS")
+			h.Set("Access-Control-Allow-Headers", "Content-Type, Authorization, X-Request-ID")
+			h.Set("Access-Control-Max-Age", "600")
+			c.AbortWithStatus(http.StatusNoContent)
+			return
+		}
+	}
+	c.Next()
+}
+
+// limitBody caps request bodies.
+func (a *API) limitBody(c *gin.Context) {
+	if c.Request.Body != nil {
+		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, a.cfg.MaxBodyBytes)
+	}
+	c.Next()
+}
+
+// member checks the member credential in constant time.
+func (a *API) member(c *gin.Context) bool {
+	if a.cfg.AdminToken == "" || a.cfg.Admin == nil {
+		return false
+	}
+	const prefix = "Bearer "
+	h := c.GetHeader("Authorization")
+	if !strings.HasPrefix(h, prefix) {
+		return false
+	}
+	got := sha256.Sum256([]byte(strings.TrimPrefix(h, prefix)))
+	return subtle.ConstantTimeCompare(got[:], a.token[:]) == 1
+}
+
+// requireMember rejects requests without the member credential.
+func (a *API) requireMember(c *gin.Context) bool {
+	if a.member(c) {
+		return true
+	}
+	if c.GetHeader("Authorization") == "" {
+		c.Header("WWW-Authenticate", `Bearer realm="registry member administration"`)
+		abort(c, newProblem(http.StatusUnauthorized, "unauthorized", "Authorization", "member administration needs the member's bearer token"))
+		return false
+	}
+	abort(c, newProblem(http.StatusForbidden, "forbidden", "Authorization", "the bearer token is not the member's"))
+	return false
+}
+
+// limiter holds a token bucket per client address, for acts.
+type limiter struct {
+	mu      sync.Mutex
+	perSec  rate.Limit
+	burst   int
+	buckets map[string]*bucket
+}
+
+type bucket struct {
+	l    *rate.Limiter
+	seen time.Time
+}
+
+func newLimiter(perSec float64, burst int) *limiter {
+	return &limiter{perSec: rate.Limit(perSec), burst: burst, buckets: map[string]*bucket{}}
+}
+
+func (l *limiter) allow(key string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := time.Now()
+	if len(l.buckets) > 10000 {
+		for k, b := range l.buckets {
+			if now.Sub(b.seen) > 10*time.Minute {
+				delete(l.buckets, k)
+			}
+		}
+	}
+	b, ok := l.buckets[key]
+	if !ok {
+		b = &bucket{l: rate.NewLimiter(l.perSec, l.burst)}
+		l.buckets[key] = b
+	}
+	b.seen = now
+	return b.l.Allow()
+}
+
+func newRequestID() string {
+	var b [12]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return fmt.Sprintf("req-%d", time.Now().UnixNano())
+	}
+	return hex.EncodeToString(b[:])
+}

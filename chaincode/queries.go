@@ -1,0 +1,280 @@
+package chaincode
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/efa-marktplatz/registry/schema"
+	"github.com/hyperledger/fabric-chaincode-go/v2/pkg/statebased"
+	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
+	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
+)
+
+// GetDomain returns the EIP-712 domain of this channel.
+func (c *Registry) GetDomain(ctx contractapi.TransactionContextInterface) (string, error) {
+	raw, err := json.Marshal(schema.Domain(ctx.GetStub().GetChannelID()))
+	if err != nil {
+		return "", fmt.Errorf("encode domain: %w", err)
+	}
+	return string(raw), nil
+}
+
+// read returns a record as stored; field names the input that named it and
+// what the record in the refusal when there is none.
+func (c *Registry) read(ctx contractapi.TransactionContextInterface, field, what string, r schema.Ref) (string, error) {
+	t, err := begin(ctx)
+	if err != nil {
+		return "", err
+	}
+	attrs := r.Attributes()
+	k, err := t.key(string(r.Record), attrs...)
+	if err != nil {
+		return "", schema.Invalid(field, "%v", err)
+	}
+	raw, err := t.stub.GetState(k)
+	if err != nil {
+		return "", fmt.Errorf("read %s: %w", r.Record, err)
+	}
+	if raw == nil {
+		return "", schema.NotFound(field, "no %s %s", what, strings.Join(attrs, "/"))
+	}
+	return string(raw), nil
+}
+
+// readVersion returns a version of a record, given as text.
+func (c *Registry) readVersion(ctx contractapi.TransactionContextInterface, what string, ref func(string, uint64) schema.Ref, id, ver string) (string, error) {
+	v, err := schema.ParseVersion("version", ver)
+	if err != nil {
+		return "", err
+	}
+	return c.read(ctx, "version", what, ref(id, v))
+}
+
+// GetParty returns a party.
+func (c *Registry) GetParty(ctx contractapi.TransactionContextInterface, id string) (string, error) {
+	return c.read(ctx, "id", "party", schema.PartyRef(id))
+}
+
+// GetOffering returns the current state of an offering.
+func (c *Registry) GetOffering(ctx contractapi.TransactionContextInterface, id string) (string, error) {
+	return c.read(ctx, "id", "offering", schema.OfferingRef(id))
+}
+
+// GetOfferingVersion returns one version of an offering.
+func (c *Registry) GetOfferingVersion(ctx contractapi.TransactionContextInterface, id, ver string) (string, error) {
+	return c.readVersion(ctx, "offering version", schema.OfferingVersionRef, id, ver)
+}
+
+// GetPriceModel returns a price-model version of an offering.
+func (c *Registry) GetPriceModel(ctx contractapi.TransactionContextInterface, offering, ver string) (string, error) {
+	return c.readVersion(ctx, "price model", schema.PriceModelRef, offering, ver)
+}
+
+// GetAgreement returns an agreement.
+func (c *Registry) GetAgreement(ctx contractapi.TransactionContextInterface, id string) (string, error) {
+	return c.read(ctx, "id", "agreement", schema.AgreementRef(id))
+}
+
+// GetFeeVersion returns a fee version of an agreement.
+func (c *Registry) GetFeeVersion(ctx contractapi.TransactionContextInterface, agreement, ver string) (string, error) {
+	return c.readVersion(ctx, "fee version", schema.FeeVersionRef, agreement, ver)
+}
+
+// GetEndorsementPolicy returns the member orgs whose peers must endorse
+// every change of an agreement (its key's state-based endorsement policy).
+func (c *Registry) GetEndorsementPolicy(ctx contractapi.TransactionContextInterface, agreement string) (string, error) {
+	stub := ctx.GetStub()
+	k, err := stub.CreateCompositeKey(string(schema.RecordAgreement), []string{agreement})
+	if err != nil {
+		return "", schema.Invalid("id", "%v", err)
+	}
+	policy, err := stub.GetStateValidationParameter(k)
+	if err != nil {
+		return "", fmt.Errorf("read endorsement policy: %w", err)
+	}
+	if policy == nil {
+		return "", schema.NotFound("id", "agreement %s has no endorsement policy", agreement)
+	}
+	ep, err := statebased.NewStateEP(policy)
+	if err != nil {
+		return "", fmt.Errorf("decode endorsement policy: %w", err)
+	}
+	orgs := ep.ListOrgs()
+	slices.Sort(orgs)
+	raw, err := json.Marshal(orgs)
+	if err != nil {
+		return "", fmt.Errorf("encode endorsement policy: %w", err)
+	}
+	return string(raw), nil
+}
+
+// ListOfferings pages through offerings: all (by = ""), or by themenfeld,
+// supplier, anbieter, status or leika.
+func (c *Registry) ListOfferings(ctx contractapi.TransactionContextInterface, by, value, pageSize, bookmark string) (string, error) {
+	return listBy(ctx, schema.RecordOffering, schema.OfferingFilters, by, value, pageSize, bookmark)
+}
+
+// ListAgreements pages through agreements: all (by = ""), or by customer,
+// supplier, anbieter or status.
+func (c *Registry) ListAgreements(ctx contractapi.TransactionContextInterface, by, value, pageSize, bookmark string) (string, error) {
+	return listBy(ctx, schema.RecordAgreement, schema.AgreementFilters, by, value, pageSize, bookmark)
+}
+
+// ListPriceModels pages through the price-model versions of an offering, oldest first.
+func (c *Registry) ListPriceModels(ctx contractapi.TransactionContextInterface, offering, pageSize, bookmark string) (string, error) {
+	return list(ctx, listing{scan: string(schema.RecordPriceModel), attrs: []string{offering}}, pageSize, bookmark)
+}
+
+// History returns every committed change of a record, newest first: record
+// is party, offering, agreement, priceModel (id "offering/version") or
+// feeVersion (id "agreement/version").
+func (c *Registry) History(ctx contractapi.TransactionContextInterface, record, id string) (string, error) {
+	r := schema.Record(record)
+	switch r {
+	case schema.RecordParty, schema.RecordOffering, schema.RecordAgreement, schema.RecordPriceModel, schema.RecordFeeVersion:
+	default:
+		return "", schema.Invalid("record", "must be party, offering, agreement, priceModel or feeVersion")
+	}
+	ref, err := schema.ParseRef("id", r, id)
+	if err != nil {
+		return "", err
+	}
+	stub := ctx.GetStub()
+	k, err := stub.CreateCompositeKey(record, ref.Attributes())
+	if err != nil {
+		return "", schema.Invalid("id", "%v", err)
+	}
+	it, err := stub.GetHistoryForKey(k)
+	if err != nil {
+		return "", fmt.Errorf("history: %w", err)
+	}
+	defer it.Close()
+	out := []schema.HistoryEntry{}
+	for it.HasNext() {
+		m, err := it.Next()
+		if err != nil {
+			return "", fmt.Errorf("history: %w", err)
+		}
+		e := schema.HistoryEntry{TxID: m.TxId, Time: m.Timestamp.AsTime().UTC().Format(time.RFC3339Nano), IsDelete: m.IsDelete}
+		if !m.IsDelete {
+			e.Value = m.Value
+		}
+		out = append(out, e)
+	}
+	if len(out) == 0 {
+		return "", schema.NotFound("id", "no %s %s", record, id)
+	}
+	raw, err := json.Marshal(out)
+	if err != nil {
+		return "", fmt.Errorf("encode history: %w", err)
+	}
+	return string(raw), nil
+}
+
+// listBy pages through records of a kind: all (by = ""), or through the
+// index by one of the filters.
+func listBy(ctx contractapi.TransactionContextInterface, r schema.Record, filters []string, by, value, pageSize, bookmark string) (string, error) {
+	if by == "" {
+		return list(ctx, listing{scan: string(r), attrs: []string{}}, pageSize, bookmark)
+	}
+	if !slices.Contains(filters, by) {
+		return "", schema.Invalid("by", "must be one of %s, or empty", strings.Join(filters, ", "))
+	}
+	return list(ctx, listing{scan: indexName(r, by), attrs: []string{value}, record: r}, pageSize, bookmark)
+}
+
+// A listing is a range of keys to page through: records by their primary
+// keys, or the entries of an index of record, whose last attribute is the
+// record's id.
+type listing struct {
+	scan   string
+	attrs  []string
+	record schema.Record // "": the scanned keys are the records
+}
+
+func list(ctx contractapi.TransactionContextInterface, l listing, pageSize, bookmark string) (string, error) {
+	stub := ctx.GetStub()
+	size, err := parsePageSize(pageSize)
+	if err != nil {
+		return "", err
+	}
+	if err := checkBookmark(stub, l.scan, l.attrs, bookmark); err != nil {
+		return "", err
+	}
+	it, md, err := stub.GetStateByPartialCompositeKeyWithPagination(l.scan, l.attrs, size, bookmark)
+	if err != nil {
+		return "", schema.Invalid("bookmark", "%v", err)
+	}
+	defer it.Close()
+	page := schema.Page[json.RawMessage]{Items: []json.RawMessage{}, Bookmark: md.GetBookmark()}
+	for it.HasNext() {
+		kv, err := it.Next()
+		if err != nil {
+			return "", fmt.Errorf("list %s: %w", l.scan, err)
+		}
+		raw := kv.Value
+		if l.record != "" {
+			if raw, err = indexed(stub, l, kv.Key); err != nil {
+				return "", err
+			}
+		}
+		page.Items = append(page.Items, raw)
+	}
+	out, err := json.Marshal(page)
+	if err != nil {
+		return "", fmt.Errorf("encode page: %w", err)
+	}
+	return string(out), nil
+}
+
+// indexed reads the record an index entry names.
+func indexed(stub shim.ChaincodeStubInterface, l listing, entry string) ([]byte, error) {
+	_, parts, err := stub.SplitCompositeKey(entry)
+	if err != nil || len(parts) == 0 {
+		return nil, fmt.Errorf("index %s: malformed key %q", l.scan, entry)
+	}
+	id := parts[len(parts)-1]
+	k, err := stub.CreateCompositeKey(string(l.record), []string{id})
+	if err != nil {
+		return nil, fmt.Errorf("index %s: %w", l.scan, err)
+	}
+	raw, err := stub.GetState(k)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", l.record, err)
+	}
+	if raw == nil {
+		return nil, fmt.Errorf("index %s names missing %s %s", l.scan, l.record, id)
+	}
+	return raw, nil
+}
+
+func parsePageSize(s string) (int32, error) {
+	if s == "" {
+		return 50, nil
+	}
+	n, err := strconv.ParseInt(s, 10, 32)
+	if err != nil || n < 1 || n > 1000 {
+		return 0, schema.Invalid("pageSize", "must be 1 to 1000")
+	}
+	return int32(n), nil
+}
+
+// checkBookmark refuses a bookmark outside the listing's key range: a Fabric
+// peer would start the scan there, unchecked, and read other keys.
+func checkBookmark(stub shim.ChaincodeStubInterface, objectType string, attrs []string, bookmark string) error {
+	if bookmark == "" {
+		return nil
+	}
+	start, err := stub.CreateCompositeKey(objectType, attrs)
+	if err != nil {
+		return schema.Invalid("bookmark", "%v", err)
+	}
+	if !strings.HasPrefix(bookmark, start) {
+		return schema.Invalid("bookmark", "is not a bookmark of this listing")
+	}
+	return nil
+}

@@ -1,0 +1,178 @@
+package proof
+
+import (
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/efa-marktplatz/registry/schema"
+)
+
+// signedAct is an act whose signature verified, with its decoded message.
+type signedAct struct {
+	act *schema.SignedAct
+	m   schema.Message
+}
+
+// signedContent checks that the content the party signed hashes to the
+// record's hash: the record is what was signed.
+func (c *checker) signedContent(act *schema.SignedAct, primaryType string, content any, hash string) {
+	subject := fmt.Sprintf("%s by %s in tx %s", act.Type, act.Party, act.TxID)
+	got, err := schema.ContentHash(c.b.Channel, primaryType, content)
+	if err == nil && got != hash {
+		err = fmt.Errorf("the signed content hashes to %s, the record's hash is %s", got, hash)
+	}
+	c.r.Add(CheckSignedMessage, subject, err)
+}
+
+// signedMessageErr checks that an act on the agreement signed what the
+// records hold: its target, the fees entered, the terms approved or ordered.
+func signedMessageErr(a *schema.Agreement, act *schema.SignedAct, m schema.Message, fvs map[uint64]*schema.FeeVersion) error {
+	target := ""
+	switch m := m.(type) {
+	case *schema.ExpressInterestMessage:
+		target = m.Agreement
+		if m.Offering != a.Offering || m.Customer != a.Customer || m.ParentAgreement != a.ParentAgreement {
+			return fmt.Errorf("signed interest in offering %s for customer %s (parent %q); the agreement has %s, %s (parent %q)",
+				m.Offering, m.Customer, m.ParentAgreement, a.Offering, a.Customer, a.ParentAgreement)
+		}
+	case *schema.EnterFeesMessage:
+		target = m.Agreement
+		fv := fvs[uint64(m.FeeVersion)]
+		switch {
+		case fv == nil:
+			return fmt.Errorf("entered fee version %d, which the bundle does not present", m.FeeVersion)
+		case fv.PriceModelHash != m.PriceModelHash || fv.Fees != (schema.Fees{AnnualFee: uint64(m.AnnualFee), ProRataFee: uint64(m.ProRataFee),
+			ConnectionFee: uint64(m.ConnectionFee), ScopeOfUse: m.ScopeOfUse}):
+			return fmt.Errorf("the signed fees (%d, %d, %d, %q, price model %s) are not fee version %d's (%d, %d, %d, %q, price model %s)",
+				m.AnnualFee, m.ProRataFee, m.ConnectionFee, m.ScopeOfUse, m.PriceModelHash,
+				fv.Version, fv.Fees.AnnualFee, fv.Fees.ProRataFee, fv.Fees.ConnectionFee, fv.Fees.ScopeOfUse, fv.PriceModelHash)
+		case fv.Entered.TxID != act.TxID:
+			return fmt.Errorf("fee version %d was entered in tx %s", fv.Version, fv.Entered.TxID)
+		}
+	case *schema.ApproveFeesMessage:
+		target = m.Agreement
+		fv := fvs[uint64(m.FeeVersion)]
+		switch {
+		case m.Party != act.Party:
+			return fmt.Errorf("signed for party %s, recorded for %s", m.Party, act.Party)
+		case fv == nil:
+			return fmt.Errorf("approved fee version %d, which the bundle does not present", m.FeeVersion)
+		case fv.TermsHash != m.TermsHash:
+			return fmt.Errorf("approved terms %s; fee version %d's terms are %s", m.TermsHash, fv.Version, fv.TermsHash)
+		}
+	case *schema.PlaceOrderMessage:
+		target = m.Agreement
+		found := false
+		for _, fv := range fvs {
+			found = found || fv.TermsHash == m.TermsHash
+		}
+		if !found {
+			return fmt.Errorf("ordered terms %s, the terms of no fee version", m.TermsHash)
+		}
+	case *schema.TerminateMessage:
+		target = m.Agreement
+		if m.Party != act.Party || m.EndDate != a.EndDate {
+			return fmt.Errorf("signed termination for %s at %s; the record has %s at %s", m.Party, m.EndDate, act.Party, a.EndDate)
+		}
+	default:
+		return fmt.Errorf("%s is not an act on an agreement", act.Type)
+	}
+	if target != a.ID {
+		return fmt.Errorf("the message is about agreement %s, not %s", target, a.ID)
+	}
+	return nil
+}
+
+// act checks one signed act: its transaction is in the evidence and wrote
+// the record; the digest recomputes from the message; the signature
+// recovers to the signer; the signer was a key of the party at the time.
+func (c *checker) act(record string, act *schema.SignedAct, key string, parties []string, st *SignedTerms) schema.Message {
+	subject := fmt.Sprintf("%s by %s in tx %s", act.Type, act.Party, act.TxID)
+	p := ActProof{Type: act.Type, Record: record, Party: act.Party, Signature: act.Signature, Digest: act.Digest, TxID: act.TxID, Time: act.Time}
+	defer func() { st.Acts = append(st.Acts, p) }()
+
+	t, ok := c.byID[act.TxID]
+	if !ok {
+		c.r.Add(CheckActTransaction, subject, errors.New("its transaction is not in the bundle's verified evidence"))
+		return nil
+	}
+	p.BlockNumber, p.TxIndex, p.ValidationCode, p.Endorsers = t.Block, t.Index, t.ValidationCode, t.Endorsers
+	p.BlockHash, p.BlockSignedBy = hex.EncodeToString(t.BlockHash), t.BlockSignedBy
+	if _, wrote := t.write(key); !wrote {
+		c.r.Add(CheckActTransaction, subject, fmt.Errorf("the transaction did not write the %s", record))
+		return nil
+	}
+	if !slices.Contains(parties, act.Party) {
+		c.r.Add(CheckActParty, subject, fmt.Errorf("%s is none of the parties %s", act.Party, strings.Join(parties, ", ")))
+		return nil
+	}
+
+	m, err := schema.NewMessage(act.Type)
+	if err == nil {
+		err = schema.DecodeMessage(string(act.Message), m)
+	}
+	var digest []byte
+	if err == nil {
+		var typed map[string]any
+		if typed, err = schema.TypedMessage(m); err == nil {
+			digest, err = schema.Digest(c.b.Channel, act.Type, typed)
+		}
+	}
+	if err == nil && fmt.Sprintf("0x%x", digest) != act.Digest {
+		err = fmt.Errorf("the message hashes to 0x%x, the record says %s", digest, act.Digest)
+	}
+	if !c.r.Add(CheckActDigest, subject, err) {
+		return nil
+	}
+	signer, err := schema.RecoverSigner(digest, act.Signature)
+	if err == nil {
+		p.Recovered = signer.Hex()
+		if p.Recovered != act.Signer {
+			err = fmt.Errorf("the signature recovers to %s, the record says %s signed", p.Recovered, act.Signer)
+		}
+	}
+	if !c.r.Add(CheckActSignature, subject, err) {
+		return nil
+	}
+
+	// The party's keys as the ledger held them when the act ran.
+	raw, found := c.writtenAsOf(schema.PartyKey(act.Party), t)
+	if !found {
+		c.r.Add(CheckSignerKey, subject, fmt.Errorf("no transaction of the bundle registered party %s before the act", act.Party))
+		return nil
+	}
+	var party schema.Party
+	if err := json.Unmarshal(raw, &party); err != nil {
+		c.r.Add(CheckSignerKey, subject, fmt.Errorf("party %s as written: %w", act.Party, err))
+		return nil
+	}
+	at := t.Timestamp.Unix()
+	i := slices.IndexFunc(party.Keys, func(k schema.Key) bool { return k.Address == p.Recovered })
+	if i < 0 {
+		c.r.Add(CheckSignerKey, subject, fmt.Errorf("%s is not a key of party %s", p.Recovered, act.Party))
+		return nil
+	}
+	k := party.Keys[i]
+	if at < k.ValidFrom || (k.ValidUntil != 0 && at >= k.ValidUntil) {
+		c.r.Add(CheckSignerKey, subject, fmt.Errorf("key %s of %s is valid from %d until %d, the act ran at %d", k.Address, act.Party, k.ValidFrom, k.ValidUntil, at))
+		return nil
+	}
+	p.Key = &k
+	added, ok := c.byID[k.AddedTx]
+	if !ok {
+		c.r.Add(CheckSignerKey, subject, fmt.Errorf("the transaction %s that registered key %s is not in the bundle's evidence", k.AddedTx, k.Address))
+		return nil
+	}
+	if _, wrote := added.write(schema.PartyKey(act.Party)); !wrote {
+		c.r.Add(CheckSignerKey, subject, fmt.Errorf("transaction %s did not write party %s", k.AddedTx, act.Party))
+		return nil
+	}
+	c.r.Pass(CheckSignerKey, subject, fmt.Sprintf("%s, registered for %s in tx %s (block %d), valid at %s",
+		k.Address, act.Party, k.AddedTx, added.Block, t.Timestamp.UTC().Format(time.RFC3339)))
+	return m
+}

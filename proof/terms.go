@@ -1,0 +1,189 @@
+package proof
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/efa-marktplatz/registry/schema"
+)
+
+// termsInForce checks that the agreement's verified acts put its recorded
+// terms in force. It replays them through the agreement workflow, which
+// lives in package schema: from the agreement as the expression of interest
+// opened it, every act whose signature verified applies in ledger order —
+// fees entered with the terms hash of the fee version they entered, the
+// approvals of the customer and the Anbieter, the customer's order, a
+// termination — and the replay must end with the record's fee version and
+// terms in force. The check is reported when the agreement has terms in
+// force.
+func (c *checker) termsInForce(a *schema.Agreement, fvs map[uint64]*schema.FeeVersion, signed []signedAct) {
+	if a.EffectiveVersion == 0 {
+		return
+	}
+	subject := fmt.Sprintf("fee version %d of %s", a.EffectiveVersion, a.ID)
+	rp := newReplay(a)
+	for _, s := range c.inLedgerOrder(signed) {
+		if err := rp.apply(s, fvs, c.byID[s.act.TxID]); err != nil {
+			c.r.Add(CheckTermsInForce, subject, err)
+			return
+		}
+	}
+	got := &rp.state
+	if got.EffectiveVersion != a.EffectiveVersion || got.EffectiveTerms != a.EffectiveTerms {
+		c.r.Add(CheckTermsInForce, subject, fmt.Errorf("replayed, the verified acts put %s in force%s; the record has %s in force",
+			inForce(got), rp.pending(), inForce(a)))
+		return
+	}
+	c.r.Pass(CheckTermsInForce, subject, rp.detail())
+}
+
+// inLedgerOrder returns the acts in the order of their transactions on the
+// ledger.
+func (c *checker) inLedgerOrder(signed []signedAct) []signedAct {
+	out := slices.Clone(signed)
+	slices.SortStableFunc(out, func(x, y signedAct) int {
+		tx, ty := c.byID[x.act.TxID], c.byID[y.act.TxID]
+		if tx == nil || ty == nil { // cannot happen: a signed act's transaction verified
+			return 0
+		}
+		return ledgerOrder(tx, ty)
+	})
+	return out
+}
+
+// replay is an agreement's workflow replayed from its verified acts: the
+// state they lead to, and the acts that put its terms in force.
+type replay struct {
+	state     schema.Agreement
+	approvals map[string]*schema.SignedAct // of the latest fee version, by party
+	order     *schema.SignedAct            // the order that concluded the agreement
+	ordered   uint64                       // the fee version it ordered
+	approved  map[string]*schema.SignedAct // the approvals of the terms in force, by party
+}
+
+func newReplay(a *schema.Agreement) *replay {
+	return &replay{state: a.AtInterest(), approvals: map[string]*schema.SignedAct{}}
+}
+
+// apply applies one act through the workflow; an act that does not apply
+// is a *refusal.
+func (rp *replay) apply(s signedAct, fvs map[uint64]*schema.FeeVersion, tx *Tx) error {
+	a := &rp.state
+	var err error
+	switch m := s.m.(type) {
+	case *schema.ExpressInterestMessage:
+		// It opened the agreement: the replay starts where it left it.
+	case *schema.EnterFeesMessage:
+		fv := fvs[uint64(m.FeeVersion)]
+		if fv == nil {
+			err = fmt.Errorf("the bundle does not present fee version %d, which it entered", m.FeeVersion)
+			break
+		}
+		if err = a.EnterFees(fv.Version, fv.TermsHash); err == nil {
+			rp.approvals = map[string]*schema.SignedAct{}
+		}
+	case *schema.ApproveFeesMessage:
+		wasChange := a.Status == schema.AgreementFeeChangePending
+		if err = a.Approve(s.act.Party, uint64(m.FeeVersion), m.TermsHash); err == nil {
+			rp.approvals[s.act.Party] = s.act
+			if wasChange && a.Status == schema.AgreementConcluded {
+				rp.approved = rp.approvals // the fee change came into force
+			}
+		}
+	case *schema.PlaceOrderMessage:
+		if err = a.MayOrder(s.act.Party); err != nil {
+			break
+		}
+		if err = a.Order(m.TermsHash); err == nil {
+			rp.order, rp.ordered, rp.approved = s.act, a.FeeVersion, rp.approvals
+		}
+	case *schema.TerminateMessage:
+		if tx == nil {
+			err = errors.New("its transaction is not in the verified evidence")
+			break
+		}
+		err = a.Terminate(s.act.Party, m.EndDate, tx.Timestamp.UTC().Format(time.DateOnly))
+	default:
+		err = fmt.Errorf("%s is not an act of the agreement workflow", s.m.PrimaryType())
+	}
+	if err != nil {
+		return &refusal{act: fmt.Sprintf("%s by %s in tx %s", s.m.PrimaryType(), s.act.Party, s.act.TxID), standing: rp.standing(), err: err}
+	}
+	return nil
+}
+
+// standing says where the replay has brought the agreement, in words.
+func (rp *replay) standing() string {
+	a := &rp.state
+	switch a.Status {
+	case schema.AgreementInterest:
+		return "no fees are entered"
+	case schema.AgreementFeesEntered, schema.AgreementFeeChangePending:
+		var missing []string
+		if !a.ApprovedCustomer {
+			missing = append(missing, a.Customer)
+		}
+		if !a.ApprovedAnbieter && a.Anbieter != a.Customer {
+			missing = append(missing, a.Anbieter)
+		}
+		return fmt.Sprintf("fee version %d awaits the approval of %s", a.FeeVersion, strings.Join(missing, " and "))
+	case schema.AgreementApproved:
+		return fmt.Sprintf("fee version %d awaits the order of %s", a.FeeVersion, a.Customer)
+	case schema.AgreementConcluded:
+		return fmt.Sprintf("fee version %d is in force", a.EffectiveVersion)
+	case schema.AgreementTerminated:
+		return "the agreement is terminated at " + a.EndDate
+	}
+	return "the agreement is " + a.Status
+}
+
+// pending is what the replay still awaits, if anything, for a report.
+func (rp *replay) pending() string {
+	switch rp.state.Status {
+	case schema.AgreementFeesEntered, schema.AgreementFeeChangePending, schema.AgreementApproved:
+		return ": " + rp.standing()
+	}
+	return ""
+}
+
+// detail names the approvals and the order that put the terms in force.
+func (rp *replay) detail() string {
+	a := &rp.state
+	d := fmt.Sprintf("terms %s approved by %s (tx %s) and %s (tx %s)", a.EffectiveTerms,
+		a.Customer, rp.approved[a.Customer].TxID, a.Anbieter, rp.approved[a.Anbieter].TxID)
+	if rp.ordered == a.EffectiveVersion {
+		return d + fmt.Sprintf(", then ordered by %s (tx %s)", a.Customer, rp.order.TxID)
+	}
+	return d + fmt.Sprintf(", a fee change after %s ordered fee version %d (tx %s)", a.Customer, rp.ordered, rp.order.TxID)
+}
+
+// inForce names the terms an agreement has in force.
+func inForce(a *schema.Agreement) string {
+	if a.EffectiveVersion == 0 {
+		return "no terms"
+	}
+	return fmt.Sprintf("fee version %d (terms %s)", a.EffectiveVersion, a.EffectiveTerms)
+}
+
+// refusal is an act the replay could not apply: the act, where the acts
+// before it had brought the agreement, and why it does not apply there.
+type refusal struct {
+	act      string
+	standing string
+	err      error
+}
+
+func (r *refusal) Error() string {
+	why := r.err.Error()
+	// The workflow's refusals are *schema.Error, whose own text is JSON made
+	// to cross the Fabric boundary: a report states the rule.
+	if e, ok := errors.AsType[*schema.Error](r.err); ok {
+		why = e.Rule
+	}
+	return fmt.Sprintf("%s does not apply: %s; %s", r.act, r.standing, why)
+}
+
+func (r *refusal) Unwrap() error { return r.err }

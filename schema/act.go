@@ -1,0 +1,199 @@
+package schema
+
+import (
+	"crypto/ecdsa"
+	"encoding/json"
+	"fmt"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/crypto"
+)
+
+// ActRequest is an act as portals post it: the acting party's EIP-712
+// message and signature. AddKey also carries the new key's proof of
+// possession; on the member's authority a key act carries no signature.
+type ActRequest struct {
+	Message           json.RawMessage `json:"message"`
+	Signature         string          `json:"signature,omitempty"`
+	ProofOfPossession string          `json:"proofOfPossession,omitempty"`
+}
+
+// Authority is on whose authority an act is submitted.
+type Authority int
+
+const (
+	// ByParty: the act is signed by a current key of the acting party; any
+	// client identity relays it.
+	ByParty Authority = iota
+	// ByMember: a key act (AddKey, RevokeKey) without the party's signature,
+	// submitted by an admin identity of the party's vouching member org.
+	ByMember
+)
+
+// Act is a signed act, decoded once: its validated message, its signatures
+// and the authority it is submitted on. It knows the chaincode function and
+// the arguments that carry it, and the digest its signatures are over.
+type Act struct {
+	Message           Message
+	Signature         string
+	ProofOfPossession string
+	Authority         Authority
+}
+
+// DecodeAct decodes an act of a primary type as posted: the message strictly
+// (unknown fields and trailing data refused, every rule checked) and the
+// authority from the signatures present. Errors are *Error naming the field.
+func DecodeAct(primaryType string, req ActRequest) (*Act, error) {
+	m, err := NewMessage(primaryType)
+	if err != nil {
+		return nil, Invalid("type", "%v", err)
+	}
+	if len(req.Message) == 0 {
+		return nil, Invalid("message", "is required: the EIP-712 message of the act")
+	}
+	if err := DecodeMessage(string(req.Message), m); err != nil {
+		return nil, err
+	}
+	return NewAct(m, req.Signature, req.ProofOfPossession)
+}
+
+// NewAct makes an act of a message and its signatures. A key act without
+// the party's signature is on the member's authority; AddKey always needs
+// the new key's proof of possession.
+func NewAct(m Message, signature, proofOfPossession string) (*Act, error) {
+	a := &Act{Message: m, Signature: signature, ProofOfPossession: proofOfPossession}
+	switch m.PrimaryType() {
+	case TypeAddKey:
+		if proofOfPossession == "" {
+			return nil, Invalid("proofOfPossession", "is required: the new key's signature of the same message")
+		}
+		if signature == "" {
+			a.Authority = ByMember
+		}
+	case TypeRevokeKey:
+		if signature == "" {
+			a.Authority = ByMember
+		}
+	}
+	return a, nil
+}
+
+// SignAct signs a message with the acting party's key, as a wallet does.
+func SignAct(channel string, m Message, key *ecdsa.PrivateKey) (*Act, error) {
+	sig, err := Sign(channel, m, key)
+	if err != nil {
+		return nil, err
+	}
+	return &Act{Message: m, Signature: sig}, nil
+}
+
+// NewPartyKey makes a new signing key for a party and the AddKey act that
+// registers it on the member's authority, with the key's proof of
+// possession: its own signature of the message. An admin of the vouching
+// member org submits it; a current key of the party may sign it instead
+// (then set Signature and Authority ByParty).
+func NewPartyKey(channel, party string, replay Replay) (*ecdsa.PrivateKey, *Act, error) {
+	key, err := crypto.GenerateKey()
+	if err != nil {
+		return nil, nil, fmt.Errorf("new key: %w", err)
+	}
+	m := &AddKeyMessage{Party: party, Key: crypto.PubkeyToAddress(key.PublicKey).Hex(), Replay: replay}
+	pop, err := Sign(channel, m, key)
+	if err != nil {
+		return nil, nil, err
+	}
+	return key, &Act{Message: m, ProofOfPossession: pop, Authority: ByMember}, nil
+}
+
+// Type is the act's EIP-712 primary type.
+func (a *Act) Type() string { return a.Message.PrimaryType() }
+
+// Function is the chaincode function that carries the act.
+func (a *Act) Function() string {
+	if a.Authority == ByMember {
+		switch a.Type() {
+		case TypeAddKey:
+			return FnAddKeyAsMember
+		case TypeRevokeKey:
+			return FnRevokeKeyAsMember
+		}
+	}
+	return a.Type()
+}
+
+// Args are the function's arguments: the message as canonical JSON, then
+// the signature (on the party's authority) and the proof of possession
+// (AddKey).
+func (a *Act) Args() ([]string, error) {
+	raw, err := json.Marshal(a.Message)
+	if err != nil {
+		return nil, fmt.Errorf("encode %s message: %w", a.Type(), err)
+	}
+	args := []string{string(raw)}
+	if a.Authority == ByParty {
+		args = append(args, a.Signature)
+	}
+	if a.ProofOfPossession != "" {
+		args = append(args, a.ProofOfPossession)
+	}
+	return args, nil
+}
+
+// Request is the body that posts the act.
+func (a *Act) Request() (ActRequest, error) {
+	raw, err := json.Marshal(a.Message)
+	if err != nil {
+		return ActRequest{}, fmt.Errorf("encode %s message: %w", a.Type(), err)
+	}
+	return ActRequest{Message: raw, Signature: a.Signature, ProofOfPossession: a.ProofOfPossession}, nil
+}
+
+// Field returns the value of a message field by its JSON name, as it is
+// signed (e.g. "agreement"), and whether the message has it.
+func (a *Act) Field(name string) (any, bool, error) {
+	typed, err := TypedMessage(a.Message)
+	if err != nil {
+		return nil, false, fmt.Errorf("typed %s message: %w", a.Type(), err)
+	}
+	v, ok := typed[name]
+	return v, ok, nil
+}
+
+// Digest is the EIP-712 digest of the message on a channel: what the
+// signatures are over.
+func (a *Act) Digest(channel string) ([]byte, error) {
+	typed, err := TypedMessage(a.Message)
+	if err != nil {
+		return nil, fmt.Errorf("typed %s message: %w", a.Type(), err)
+	}
+	d, err := Digest(channel, a.Type(), typed)
+	if err != nil {
+		return nil, Invalid("message", "%v", err)
+	}
+	return d, nil
+}
+
+// Signer recovers the address that signed the act on a channel: the
+// party's key, or on the member's authority the new key of AddKey (the zero
+// address for RevokeKey). A proof of possession must recover too. An
+// unrecoverable signature is an *Error (unauthorized) naming its field.
+func (a *Act) Signer(channel string) (common.Address, error) {
+	digest, err := a.Digest(channel)
+	if err != nil {
+		return common.Address{}, err
+	}
+	var signer common.Address
+	for _, s := range []struct{ field, sig string }{{"signature", a.Signature}, {"proofOfPossession", a.ProofOfPossession}} {
+		if s.sig == "" {
+			continue
+		}
+		addr, err := RecoverSigner(digest, s.sig)
+		if err != nil {
+			return common.Address{}, Unauthorized(s.field, "%v", err)
+		}
+		if signer == (common.Address{}) {
+			signer = addr
+		}
+	}
+	return signer, nil
+}

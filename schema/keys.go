@@ -1,0 +1,130 @@
+package schema
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Record is a kind of record the registry keeps: the object type of its
+// state key (a Fabric composite key), the record named in events and the
+// kind a history is asked for.
+type Record string
+
+// The kinds of record.
+const (
+	RecordParty           Record = "party"
+	RecordOffering        Record = "offering"
+	RecordOfferingVersion Record = "offeringVersion"
+	RecordPriceModel      Record = "priceModel"
+	RecordAgreement       Record = "agreement"
+	RecordFeeVersion      Record = "feeVersion"
+)
+
+// Versioned reports whether records of the kind are versions of a parent
+// (an offering's or an agreement's), named by the parent's id and a number.
+func (r Record) Versioned() bool {
+	return r == RecordOfferingVersion || r == RecordPriceModel || r == RecordFeeVersion
+}
+
+// Ref names one record: its kind, its id (the parent's id for a versioned
+// record) and, for a versioned record, its version.
+type Ref struct {
+	Record  Record
+	ID      string
+	Version uint64
+}
+
+// PartyRef, OfferingRef, … name records.
+func PartyRef(id string) Ref     { return Ref{Record: RecordParty, ID: id} }
+func OfferingRef(id string) Ref  { return Ref{Record: RecordOffering, ID: id} }
+func AgreementRef(id string) Ref { return Ref{Record: RecordAgreement, ID: id} }
+func OfferingVersionRef(offering string, v uint64) Ref {
+	return Ref{Record: RecordOfferingVersion, ID: offering, Version: v}
+}
+func PriceModelRef(offering string, v uint64) Ref {
+	return Ref{Record: RecordPriceModel, ID: offering, Version: v}
+}
+func FeeVersionRef(agreement string, v uint64) Ref {
+	return Ref{Record: RecordFeeVersion, ID: agreement, Version: v}
+}
+
+// Attributes are the attributes of the record's composite key.
+func (r Ref) Attributes() []string {
+	if r.Record.Versioned() {
+		return []string{r.ID, VersionKey(r.Version)}
+	}
+	return []string{r.ID}
+}
+
+// Key is the record's state key, as the chaincode writes it, for those who
+// read read/write sets: auditors and their verifiers.
+func (r Ref) Key() string { return compositeKey(string(r.Record), r.Attributes()...) }
+
+// String names the record as history and events do: the id, and
+// "id/version" for a versioned record.
+func (r Ref) String() string {
+	if r.Record.Versioned() {
+		return r.ID + "/" + strconv.FormatUint(r.Version, 10)
+	}
+	return r.ID
+}
+
+// ParseRef reads a record's name as String writes it, for a kind; field
+// names the input in the error.
+func ParseRef(field string, record Record, name string) (Ref, error) {
+	switch record {
+	case RecordParty, RecordOffering, RecordAgreement:
+		return Ref{Record: record, ID: name}, nil
+	case RecordOfferingVersion, RecordPriceModel, RecordFeeVersion:
+		parent, ver, ok := strings.Cut(name, "/")
+		v, err := ParseVersion(field, ver)
+		if !ok || err != nil {
+			return Ref{}, Invalid(field, "must be <id>/<version> for a %s", record)
+		}
+		return Ref{Record: record, ID: parent, Version: v}, nil
+	}
+	return Ref{}, Invalid("record", "must be party, offering, agreement, offeringVersion, priceModel or feeVersion")
+}
+
+// VersionKey is a version as a key attribute: zero-padded to 20 digits, so
+// that keys sort by version.
+func VersionKey(v uint64) string { return fmt.Sprintf("%020d", v) }
+
+// ParseVersion reads a version number (1 or more) given as text, e.g. in a
+// path; field names the input in the error.
+func ParseVersion(field, s string) (uint64, error) {
+	v, err := strconv.ParseUint(s, 10, 64)
+	if err != nil || v == 0 {
+		return 0, Invalid(field, "must be a version number 1 or more")
+	}
+	return v, nil
+}
+
+// PartyKey is the state key of a party.
+func PartyKey(id string) string { return PartyRef(id).Key() }
+
+// AgreementKey is the state key of an agreement.
+func AgreementKey(id string) string { return AgreementRef(id).Key() }
+
+// FeeVersionKey is the state key of an agreement's fee version.
+func FeeVersionKey(agreement string, v uint64) string { return FeeVersionRef(agreement, v).Key() }
+
+// PriceModelKey is the state key of a price-model version.
+func PriceModelKey(offering string, v uint64) string { return PriceModelRef(offering, v).Key() }
+
+// OfferingVersionKey is the state key of an offering version.
+func OfferingVersionKey(offering string, v uint64) string {
+	return OfferingVersionRef(offering, v).Key()
+}
+
+// compositeKey builds a key as shim.CreateCompositeKey does (the attributes
+// are checked when the chaincode writes; here they only name what to look for).
+func compositeKey(objectType string, attrs ...string) string {
+	var b strings.Builder
+	b.WriteString("\x00" + objectType + "\x00")
+	for _, a := range attrs {
+		b.WriteString(a + "\x00")
+	}
+	return b.String()
+}

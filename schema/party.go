@@ -1,0 +1,120 @@
+package schema
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/efa-marktplatz/registry/schema/identifier"
+)
+
+// Party kinds.
+const (
+	KindBund            = "Bund"
+	KindLand            = "Land"
+	KindKommune         = "Kommune"
+	KindITDienstleister = "IT-Dienstleister"
+	KindAnbieter        = "Anbieter"
+	KindBuendler        = "Bündler"
+)
+
+// PartyKinds lists the kinds of party.
+var PartyKinds = []string{KindBund, KindLand, KindKommune, KindITDienstleister, KindAnbieter, KindBuendler}
+
+// SupplierKinds may provide offerings (Bereitsteller); CustomerKinds may
+// order them (Kunde/Nachnutzer; a Bündler buys for small municipalities).
+var (
+	SupplierKinds = []string{KindBund, KindLand, KindKommune, KindITDienstleister}
+	CustomerKinds = []string{KindBund, KindLand, KindKommune, KindITDienstleister, KindBuendler}
+)
+
+// PartyRegistration is what a member org submits to register a party it vouches for.
+type PartyRegistration struct {
+	ID        string   `json:"id"`
+	Kind      string   `json:"kind"`
+	Name      string   `json:"name"`
+	ARS       string   `json:"ars,omitempty"`
+	AGS       string   `json:"ags,omitempty"`
+	LeitwegID string   `json:"leitwegId,omitempty"`
+	InHouse   []string `json:"inHouse"` // Anbieter the party may order from (§108 GWB)
+}
+
+// Key is a signing key of a party with its validity window (Unix seconds;
+// ValidUntil 0 means open-ended).
+type Key struct {
+	Address    string `json:"address"`
+	ValidFrom  int64  `json:"validFrom"`
+	ValidUntil int64  `json:"validUntil"`
+	AddedTx    string `json:"addedTx"`
+	RevokedTx  string `json:"revokedTx,omitempty"`
+}
+
+// ValidAt reports whether the key signs validly at t (Unix seconds).
+func (k *Key) ValidAt(t int64) bool {
+	return k.ValidFrom <= t && (k.ValidUntil == 0 || t < k.ValidUntil)
+}
+
+// Party is a registered authority, supplier, Anbieter or Bündler.
+type Party struct {
+	PartyRegistration
+	VouchedBy string      `json:"vouchedBy"` // MSP id of the member org
+	Keys      []Key       `json:"keys"`
+	Acts      []SignedAct `json:"acts"` // the signed key acts
+	Updated   Stamp       `json:"updated"`
+}
+
+// Normalize gives absent lists their empty value.
+func (r *PartyRegistration) Normalize() { r.InHouse = orEmpty(r.InHouse) }
+
+// Validate checks a registration's fields; an error names the field.
+func (r *PartyRegistration) Validate() error {
+	return first(
+		checkID("party.id", r.ID),
+		func() error {
+			if !slices.Contains(PartyKinds, r.Kind) {
+				return Invalid("party.kind", "must be one of %s", strings.Join(PartyKinds, ", "))
+			}
+			return nil
+		}(),
+		checkText("party.name", r.Name, 1, 200),
+		func() error {
+			if r.ARS != "" {
+				if err := identifier.ARS(r.ARS); err != nil {
+					return Invalid("party.ars", "%v", err)
+				}
+			}
+			if r.AGS != "" {
+				if err := identifier.AGS(r.AGS); err != nil {
+					return Invalid("party.ags", "%v", err)
+				}
+			}
+			if r.ARS != "" && r.AGS != "" {
+				if err := identifier.ARSMatchesAGS(r.ARS, r.AGS); err != nil {
+					return Invalid("party.ags", "%v", err)
+				}
+			}
+			if r.Kind == KindKommune && r.ARS == "" && r.AGS == "" {
+				return Invalid("party.ars", "a Kommune needs its ARS or AGS")
+			}
+			if (r.ARS != "" || r.AGS != "") && !slices.Contains([]string{KindKommune, KindLand}, r.Kind) {
+				return Invalid("party.ars", "only a Kommune or a Land has an ARS or AGS")
+			}
+			return nil
+		}(),
+		func() error {
+			if r.LeitwegID == "" {
+				return nil
+			}
+			if err := identifier.LeitwegID(r.LeitwegID); err != nil {
+				return Invalid("party.leitwegId", "%v", err)
+			}
+			return nil
+		}(),
+		ValidateInHouse(r.InHouse),
+	)
+}
+
+// ValidateInHouse checks a list of the Anbieter a party may order from: at
+// most 50 party ids, none repeated.
+func ValidateInHouse(ids []string) error {
+	return checkList("party.inHouse", ids, 50, func(id string) error { return checkID("", id) })
+}
