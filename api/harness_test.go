@@ -17,6 +17,7 @@ import (
 	"github.com/efa-marktplatz/registry/api"
 	"github.com/efa-marktplatz/registry/chaincode"
 	"github.com/efa-marktplatz/registry/client"
+	"github.com/efa-marktplatz/registry/internal/embedded"
 	"github.com/efa-marktplatz/registry/internal/fabrictest"
 	"github.com/efa-marktplatz/registry/internal/scenario"
 	"github.com/efa-marktplatz/registry/ledger"
@@ -28,7 +29,6 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 	"github.com/gin-gonic/gin"
-	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
 	"github.com/stretchr/testify/require"
 )
 
@@ -67,16 +67,14 @@ func onEachBackend(t *testing.T, test func(t *testing.T, h *harness)) {
 // the harness's clients and token.
 func newEmbedded(t testing.TB, cfg api.Config) *harness {
 	t.Helper()
-	cc, err := chaincode.New()
-	require.NoError(t, err)
 	dir := t.TempDir()
-	l, err := ledger.Open(dir, ledger.Options{MSPID: "DataportMSP", Chaincodes: map[string]shim.Chaincode{chaincode.Name: cc}, NoSync: true})
+	l, err := embedded.Open(dir, ledger.Options{MSPID: scenario.Dataport, NoSync: true})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = l.Close() })
 	as := func(name string) *client.Client {
-		id, err := l.Identity("DataportMSP", name)
+		c, err := l.Client(scenario.Dataport, name)
 		require.NoError(t, err)
-		return client.New(client.NewEmbedded(l, id, chaincode.Name))
+		return c
 	}
 	cfg.Client, cfg.Admin, cfg.Channel = as("client"), as("admin"), l.ChannelID()
 	if cfg.Trust == nil {
@@ -84,7 +82,7 @@ func newEmbedded(t testing.TB, cfg api.Config) *harness {
 		require.NoError(t, err)
 	}
 	h := serve(t, cfg)
-	h.ledger = l
+	h.ledger = l.Ledger
 	return h
 }
 
@@ -93,14 +91,7 @@ func newFabric(t testing.TB) *harness {
 	n, err := network.New(fabrictest.NetworkConfig())
 	require.NoError(t, err)
 	dial := func(user string) *client.Client {
-		cfg, err := client.NetworkGateway(n, scenario.Dataport, user, chaincode.Name)
-		require.NoError(t, err)
-		cfg.AwaitPeers = client.NetworkPeers(n)
-		b, err := client.DialFabric(cfg)
-		require.NoError(t, err)
-		c := client.New(b)
-		t.Cleanup(func() { _ = c.Close() })
-		return c
+		return fabrictest.Client(t, n, scenario.Dataport, user, chaincode.Name)
 	}
 	return serve(t, api.Config{Client: dial("User1"), Admin: dial("Admin"), Channel: network.ChannelID, Trust: networkTrust(t, n)})
 }

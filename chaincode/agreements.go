@@ -32,12 +32,8 @@ var agreements = kind[schema.Agreement]{
 // offering's Anbieter. The agreement's key gets a state-based endorsement
 // policy naming the member orgs that vouch for the customer and the Anbieter.
 func (c *Registry) ExpressInterest(ctx contractapi.TransactionContextInterface, message, signature string) (string, error) {
-	t, err := begin(ctx)
-	if err != nil {
-		return "", err
-	}
 	var m schema.ExpressInterestMessage
-	v, err := t.verify(message, signature, &m)
+	t, v, err := beginAct(ctx, message, signature, &m)
 	if err != nil {
 		return "", err
 	}
@@ -135,154 +131,122 @@ func (t *tx) endorsementPolicy(a *schema.Agreement) error {
 	return nil
 }
 
+// agreementAct is a signed act on an agreement: who must have signed it,
+// and what it does.
+type agreementAct struct {
+	event string // the chaincode event it emits
+	id    string // the agreement the message names
+	// may, if set, checks that the party the message names may act at all:
+	// before the signature, so that a stranger's act is refused as such.
+	may func(a *schema.Agreement) error
+	// signer names the party whose key must have signed, and the input
+	// that names it.
+	signer func(a *schema.Agreement) (field, party string)
+	// apply moves the agreement through the workflow (and writes what else
+	// the act writes).
+	apply func(a *schema.Agreement) error
+}
+
+// actOn runs an act on an agreement and records it.
+func (t *tx) actOn(v *verified, act agreementAct) (string, error) {
+	a, err := agreements.load(t, "message.agreement", act.id)
+	if err != nil {
+		return "", err
+	}
+	if act.may != nil {
+		if err := act.may(a); err != nil {
+			return "", err
+		}
+	}
+	field, party := act.signer(a)
+	if _, err := t.signedByParty(v, field, party); err != nil {
+		return "", err
+	}
+	old := agreements.indexesOf(a)
+	if err := act.apply(a); err != nil {
+		return "", err
+	}
+	a.Acts = append(a.Acts, v.act)
+	return agreements.save(t, act.event, a, old)
+}
+
+// named is the signer of an act whose message names the acting party.
+func named(party string) func(*schema.Agreement) (string, string) {
+	return func(*schema.Agreement) (string, string) { return "message.party", party }
+}
+
 // EnterFees enters the next fee version of an agreement, signed by the
 // supplier, referencing a price-model version of the offering by its hash.
 // Entered after the order, it is a fee change that needs both approvals again.
 func (c *Registry) EnterFees(ctx contractapi.TransactionContextInterface, message, signature string) (string, error) {
-	t, err := begin(ctx)
-	if err != nil {
-		return "", err
-	}
 	var m schema.EnterFeesMessage
-	v, err := t.verify(message, signature, &m)
+	t, v, err := beginAct(ctx, message, signature, &m)
 	if err != nil {
 		return "", err
 	}
-	a, err := agreements.load(t, "message.agreement", m.Agreement)
-	if err != nil {
-		return "", err
-	}
-	supplier, err := parties.load(t, "message.agreement", a.Supplier)
-	if err != nil {
-		return "", err
-	}
-	if err := t.signedBy(v, supplier); err != nil {
-		return "", err
-	}
-	if err := a.CanEnterFees(uint64(m.FeeVersion)); err != nil {
-		return "", err
-	}
-	pmVersion, err := t.priceModelByHash("message.priceModelHash", a.Offering, m.PriceModelHash)
-	if err != nil {
-		return "", err
-	}
-	fees := schema.Fees{AnnualFee: uint64(m.AnnualFee), ProRataFee: uint64(m.ProRataFee), ConnectionFee: uint64(m.ConnectionFee), ScopeOfUse: m.ScopeOfUse}
-	fv := schema.FeeVersion{
-		Agreement: a.ID, Version: uint64(m.FeeVersion), PriceModelVersion: pmVersion, PriceModelHash: m.PriceModelHash,
-		Fees: fees, Entered: v.act,
-	}
-	terms := schema.TermsOf(a, &fv)
-	if fv.TermsHash, err = schema.ContentHash(t.channel, schema.TypeTerms, &terms); err != nil {
-		return "", err
-	}
-	ref := schema.FeeVersionRef(a.ID, fv.Version)
-	if _, err := t.putOnce("message.feeVersion", fv, string(ref.Record), ref.Attributes()...); err != nil {
-		return "", err
-	}
-	old := agreements.indexesOf(a)
-	if err := a.EnterFees(fv.Version, fv.TermsHash); err != nil {
-		return "", err
-	}
-	a.Acts = append(a.Acts, v.act)
-	return agreements.save(t, "FeesEntered", a, old)
+	return t.actOn(v, agreementAct{event: "FeesEntered", id: m.Agreement,
+		signer: func(a *schema.Agreement) (string, string) { return "message.agreement", a.Supplier },
+		apply: func(a *schema.Agreement) error {
+			if err := a.CanEnterFees(uint64(m.FeeVersion)); err != nil {
+				return err
+			}
+			pmVersion, err := t.priceModelByHash("message.priceModelHash", a.Offering, m.PriceModelHash)
+			if err != nil {
+				return err
+			}
+			fv := schema.FeeVersion{
+				Agreement: a.ID, Version: uint64(m.FeeVersion), PriceModelVersion: pmVersion, PriceModelHash: m.PriceModelHash,
+				Fees:    schema.Fees{AnnualFee: uint64(m.AnnualFee), ProRataFee: uint64(m.ProRataFee), ConnectionFee: uint64(m.ConnectionFee), ScopeOfUse: m.ScopeOfUse},
+				Entered: v.act,
+			}
+			terms := schema.TermsOf(a, &fv)
+			if fv.TermsHash, err = schema.ContentHash(t.channel, schema.TypeTerms, &terms); err != nil {
+				return err
+			}
+			ref := schema.FeeVersionRef(a.ID, fv.Version)
+			if _, err := t.putOnce("message.feeVersion", fv, string(ref.Record), ref.Attributes()...); err != nil {
+				return err
+			}
+			return a.EnterFees(fv.Version, fv.TermsHash)
+		}})
 }
 
 // ApproveFees approves the terms of the latest fee version, signed by the
 // customer or the Anbieter. With both approvals a first fee version awaits
 // the order; a fee change takes effect.
 func (c *Registry) ApproveFees(ctx contractapi.TransactionContextInterface, message, signature string) (string, error) {
-	t, err := begin(ctx)
-	if err != nil {
-		return "", err
-	}
 	var m schema.ApproveFeesMessage
-	v, err := t.verify(message, signature, &m)
+	t, v, err := beginAct(ctx, message, signature, &m)
 	if err != nil {
 		return "", err
 	}
-	a, err := agreements.load(t, "message.agreement", m.Agreement)
-	if err != nil {
-		return "", err
-	}
-	if err := a.MayApprove(m.Party); err != nil {
-		return "", err
-	}
-	p, err := parties.load(t, "message.party", m.Party)
-	if err != nil {
-		return "", err
-	}
-	if err := t.signedBy(v, p); err != nil {
-		return "", err
-	}
-	old := agreements.indexesOf(a)
-	if err := a.Approve(m.Party, uint64(m.FeeVersion), m.TermsHash); err != nil {
-		return "", err
-	}
-	a.Acts = append(a.Acts, v.act)
-	return agreements.save(t, "FeesApproved", a, old)
+	return t.actOn(v, agreementAct{event: "FeesApproved", id: m.Agreement, signer: named(m.Party),
+		may:   func(a *schema.Agreement) error { return a.MayApprove(m.Party) },
+		apply: func(a *schema.Agreement) error { return a.Approve(m.Party, uint64(m.FeeVersion), m.TermsHash) }})
 }
 
 // PlaceOrder is the customer's binding order of the approved terms: the
 // agreement is concluded.
 func (c *Registry) PlaceOrder(ctx contractapi.TransactionContextInterface, message, signature string) (string, error) {
-	t, err := begin(ctx)
-	if err != nil {
-		return "", err
-	}
 	var m schema.PlaceOrderMessage
-	v, err := t.verify(message, signature, &m)
+	t, v, err := beginAct(ctx, message, signature, &m)
 	if err != nil {
 		return "", err
 	}
-	a, err := agreements.load(t, "message.agreement", m.Agreement)
-	if err != nil {
-		return "", err
-	}
-	customer, err := parties.load(t, "message.agreement", a.Customer)
-	if err != nil {
-		return "", err
-	}
-	if err := t.signedBy(v, customer); err != nil {
-		return "", err
-	}
-	old := agreements.indexesOf(a)
-	if err := a.Order(m.TermsHash); err != nil {
-		return "", err
-	}
-	a.Acts = append(a.Acts, v.act)
-	return agreements.save(t, "OrderPlaced", a, old)
+	return t.actOn(v, agreementAct{event: "OrderPlaced", id: m.Agreement,
+		signer: func(a *schema.Agreement) (string, string) { return "message.agreement", a.Customer },
+		apply:  func(a *schema.Agreement) error { return a.Order(m.TermsHash) }})
 }
 
 // Terminate ends an agreement at an end date, signed by the customer or the
 // Anbieter.
 func (c *Registry) Terminate(ctx contractapi.TransactionContextInterface, message, signature string) (string, error) {
-	t, err := begin(ctx)
-	if err != nil {
-		return "", err
-	}
 	var m schema.TerminateMessage
-	v, err := t.verify(message, signature, &m)
+	t, v, err := beginAct(ctx, message, signature, &m)
 	if err != nil {
 		return "", err
 	}
-	a, err := agreements.load(t, "message.agreement", m.Agreement)
-	if err != nil {
-		return "", err
-	}
-	if err := a.MayTerminate(m.Party); err != nil {
-		return "", err
-	}
-	p, err := parties.load(t, "message.party", m.Party)
-	if err != nil {
-		return "", err
-	}
-	if err := t.signedBy(v, p); err != nil {
-		return "", err
-	}
-	old := agreements.indexesOf(a)
-	if err := a.Terminate(m.Party, m.EndDate, t.today()); err != nil {
-		return "", err
-	}
-	a.Acts = append(a.Acts, v.act)
-	return agreements.save(t, "AgreementTerminated", a, old)
+	return t.actOn(v, agreementAct{event: "AgreementTerminated", id: m.Agreement, signer: named(m.Party),
+		may:   func(a *schema.Agreement) error { return a.MayTerminate(m.Party) },
+		apply: func(a *schema.Agreement) error { return a.Terminate(m.Party, m.EndDate, t.today()) }})
 }

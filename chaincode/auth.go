@@ -10,6 +10,7 @@ import (
 
 	"github.com/efa-marktplatz/registry/schema"
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
 )
 
 // memberAdmin returns the MSP id of the submitter, which must be an admin
@@ -52,6 +53,20 @@ type verified struct {
 // verify decodes and validates an act's message, checks its deadline
 // against the transaction time, recovers the signer, and spends the
 // signer's nonce.
+// beginAct begins a transaction that carries a party's signed act and
+// verifies the act (see verify).
+func beginAct(ctx contractapi.TransactionContextInterface, message, signature string, m schema.Message) (*tx, *verified, error) {
+	t, err := begin(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	v, err := t.verify(message, signature, m)
+	if err != nil {
+		return nil, nil, err
+	}
+	return t, v, nil
+}
+
 func (t *tx) verify(message, signature string, m schema.Message) (*verified, error) {
 	if err := schema.DecodeMessage(message, m); err != nil {
 		return nil, err
@@ -114,6 +129,16 @@ func (t *tx) accept(m schema.Message, digest []byte, signer common.Address, sign
 
 // signedBy checks that the act was signed with a key of the party that is
 // valid at the transaction time, and records the party on the act.
+// signedByParty loads the party id (field names the input that names it)
+// and checks that the act was signed by one of its valid keys.
+func (t *tx) signedByParty(v *verified, field, id string) (*schema.Party, error) {
+	p, err := parties.load(t, field, id)
+	if err != nil {
+		return nil, err
+	}
+	return p, t.signedBy(v, p)
+}
+
 func (t *tx) signedBy(v *verified, p *schema.Party) error {
 	now := t.now.Unix()
 	for _, k := range p.Keys {

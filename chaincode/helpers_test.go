@@ -8,6 +8,7 @@ import (
 
 	"github.com/efa-marktplatz/registry/chaincode"
 	"github.com/efa-marktplatz/registry/client"
+	"github.com/efa-marktplatz/registry/internal/embedded"
 	"github.com/efa-marktplatz/registry/internal/fabrictest"
 	"github.com/efa-marktplatz/registry/internal/scenario"
 	"github.com/efa-marktplatz/registry/ledger"
@@ -47,23 +48,17 @@ func onEachLedger(t *testing.T, test func(t *testing.T, e *env)) {
 // any extra chaincodes; durable turns fsync on (benchmarks measure it).
 func newEmbeddedEnv(t testing.TB, extra map[string]shim.Chaincode, durable bool) *env {
 	t.Helper()
-	cc, err := chaincode.New()
-	require.NoError(t, err)
-	ccs := map[string]shim.Chaincode{chaincode.Name: cc}
-	for k, v := range extra {
-		ccs[k] = v
-	}
-	l, err := ledger.Open(t.TempDir(), ledger.Options{MSPID: scenario.Dataport, Chaincodes: ccs, NoSync: !durable})
+	l, err := embedded.Open(t.TempDir(), ledger.Options{MSPID: scenario.Dataport, Chaincodes: extra, NoSync: !durable})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = l.Close() })
 	as := func(msp, name string) *client.Client {
-		id, err := l.Identity(msp, name)
+		c, err := l.Client(msp, name)
 		require.NoError(t, err)
-		return client.New(client.NewEmbedded(l, id, chaincode.Name))
+		return c
 	}
 	e := newEnv(t, "embedded", l.ChannelID(), func() *client.Client { return as(scenario.Dataport, "client") },
 		func(msp string) *client.Client { return as(msp, "admin") })
-	e.ledger = l
+	e.ledger = l.Ledger
 	return e
 }
 
@@ -71,16 +66,7 @@ func newFabricEnv(t testing.TB) *env {
 	t.Helper()
 	n, err := network.New(fabrictest.NetworkConfig())
 	require.NoError(t, err)
-	dial := func(msp, user string) *client.Client {
-		cfg, err := client.NetworkGateway(n, msp, user, chaincode.Name)
-		require.NoError(t, err)
-		cfg.AwaitPeers = client.NetworkPeers(n)
-		b, err := client.DialFabric(cfg)
-		require.NoError(t, err)
-		c := client.New(b)
-		t.Cleanup(func() { _ = c.Close() })
-		return c
-	}
+	dial := func(msp, user string) *client.Client { return fabrictest.Client(t, n, msp, user, chaincode.Name) }
 	return newEnv(t, "fabric", network.ChannelID, func() *client.Client { return dial(scenario.Dataport, "User1") },
 		func(msp string) *client.Client { return dial(msp, "Admin") })
 }

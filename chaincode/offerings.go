@@ -34,12 +34,8 @@ var offerings = kind[schema.Offering]{
 // SubmitOffering submits an offering, or a new version of one, signed by
 // its supplier (Bereitsteller). Each version is kept, write-once.
 func (c *Registry) SubmitOffering(ctx contractapi.TransactionContextInterface, message, signature string) (string, error) {
-	t, err := begin(ctx)
-	if err != nil {
-		return "", err
-	}
 	var m schema.SubmitOfferingMessage
-	v, err := t.verify(message, signature, &m)
+	t, v, err := beginAct(ctx, message, signature, &m)
 	if err != nil {
 		return "", err
 	}
@@ -99,12 +95,8 @@ func (c *Registry) SubmitOffering(ctx contractapi.TransactionContextInterface, m
 // AcceptOffering publishes the latest version of an offering, signed by the
 // Anbieter it names.
 func (c *Registry) AcceptOffering(ctx contractapi.TransactionContextInterface, message, signature string) (string, error) {
-	t, err := begin(ctx)
-	if err != nil {
-		return "", err
-	}
 	var m schema.AcceptOfferingMessage
-	v, err := t.verify(message, signature, &m)
+	t, v, err := beginAct(ctx, message, signature, &m)
 	if err != nil {
 		return "", err
 	}
@@ -112,11 +104,7 @@ func (c *Registry) AcceptOffering(ctx contractapi.TransactionContextInterface, m
 	if err != nil {
 		return "", err
 	}
-	anbieter, err := parties.load(t, "message.offering", o.Anbieter)
-	if err != nil {
-		return "", err
-	}
-	if err := t.signedBy(v, anbieter); err != nil {
+	if _, err := t.signedByParty(v, "message.offering", o.Anbieter); err != nil {
 		return "", err
 	}
 	switch {
@@ -137,12 +125,8 @@ func (c *Registry) AcceptOffering(ctx contractapi.TransactionContextInterface, m
 // WithdrawOffering takes an offering off the marketplace, signed by its
 // supplier or its Anbieter. Concluded agreements stay in force.
 func (c *Registry) WithdrawOffering(ctx contractapi.TransactionContextInterface, message, signature string) (string, error) {
-	t, err := begin(ctx)
-	if err != nil {
-		return "", err
-	}
 	var m schema.WithdrawOfferingMessage
-	v, err := t.verify(message, signature, &m)
+	t, v, err := beginAct(ctx, message, signature, &m)
 	if err != nil {
 		return "", err
 	}
@@ -153,11 +137,7 @@ func (c *Registry) WithdrawOffering(ctx contractapi.TransactionContextInterface,
 	if m.Party != o.Supplier && m.Party != o.Anbieter {
 		return "", schema.Forbidden("message.party", "only the supplier %s or the Anbieter %s may withdraw offering %s", o.Supplier, o.Anbieter, o.Offering)
 	}
-	p, err := parties.load(t, "message.party", m.Party)
-	if err != nil {
-		return "", err
-	}
-	if err := t.signedBy(v, p); err != nil {
+	if _, err := t.signedByParty(v, "message.party", m.Party); err != nil {
 		return "", err
 	}
 	if o.Status == schema.OfferingWithdrawn {

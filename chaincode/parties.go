@@ -104,20 +104,13 @@ func (t *tx) checkInHouse(ids []string) error {
 // party, with the new key's own signature of the same message as proof of
 // possession.
 func (c *Registry) AddKey(ctx contractapi.TransactionContextInterface, message, signature, proofOfPossession string) (string, error) {
-	t, err := begin(ctx)
-	if err != nil {
-		return "", err
-	}
 	var m schema.AddKeyMessage
-	v, err := t.verify(message, signature, &m)
+	t, v, err := beginAct(ctx, message, signature, &m)
 	if err != nil {
 		return "", err
 	}
-	p, err := parties.load(t, "message.party", m.Party)
+	p, err := t.signedByParty(v, "message.party", m.Party)
 	if err != nil {
-		return "", err
-	}
-	if err := t.signedBy(v, p); err != nil {
 		return "", err
 	}
 	return t.addKey(p, &m, v, proofOfPossession)
@@ -195,20 +188,13 @@ func (t *tx) addKey(p *schema.Party, m *schema.AddKeyMessage, v *verified, proof
 // RevokeKey ends the validity of a party's key at the transaction time,
 // signed by a current key of the party (possibly the revoked one).
 func (c *Registry) RevokeKey(ctx contractapi.TransactionContextInterface, message, signature string) (string, error) {
-	t, err := begin(ctx)
-	if err != nil {
-		return "", err
-	}
 	var m schema.RevokeKeyMessage
-	v, err := t.verify(message, signature, &m)
+	t, v, err := beginAct(ctx, message, signature, &m)
 	if err != nil {
 		return "", err
 	}
-	p, err := parties.load(t, "message.party", m.Party)
+	p, err := t.signedByParty(v, "message.party", m.Party)
 	if err != nil {
-		return "", err
-	}
-	if err := t.signedBy(v, p); err != nil {
 		return "", err
 	}
 	p.Acts = append(p.Acts, v.act)

@@ -18,12 +18,8 @@ type priceModelRef struct {
 // signed by its supplier. Published versions are write-once; each names its
 // predecessor's hash.
 func (c *Registry) PublishPriceModel(ctx contractapi.TransactionContextInterface, message, signature string) (string, error) {
-	t, err := begin(ctx)
-	if err != nil {
-		return "", err
-	}
 	var m schema.PublishPriceModelMessage
-	v, err := t.verify(message, signature, &m)
+	t, v, err := beginAct(ctx, message, signature, &m)
 	if err != nil {
 		return "", err
 	}
@@ -31,11 +27,7 @@ func (c *Registry) PublishPriceModel(ctx contractapi.TransactionContextInterface
 	if err != nil {
 		return "", err
 	}
-	supplier, err := parties.load(t, "message.offering", o.Supplier)
-	if err != nil {
-		return "", err
-	}
-	if err := t.signedBy(v, supplier); err != nil {
+	if _, err := t.signedByParty(v, "message.offering", o.Supplier); err != nil {
 		return "", err
 	}
 	if o.Status == schema.OfferingWithdrawn {

@@ -8,12 +8,10 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/efa-marktplatz/registry/chaincode"
-	"github.com/efa-marktplatz/registry/client"
 	"github.com/efa-marktplatz/registry/internal/demo"
+	"github.com/efa-marktplatz/registry/internal/embedded"
 	"github.com/efa-marktplatz/registry/ledger"
 	"github.com/efa-marktplatz/registry/proof"
-	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
 )
 
 // An auditor verifies an agreement's proof bundle offline, against the root
@@ -24,24 +22,19 @@ func ExampleVerify() {
 		log.Fatal(err)
 	}
 	defer os.RemoveAll(dir)
-	cc, err := chaincode.New()
-	if err != nil {
-		log.Fatal(err)
-	}
-	l, err := ledger.Open(filepath.Join(dir, "ledger"), ledger.Options{MSPID: demo.Members[0], Chaincodes: map[string]shim.Chaincode{chaincode.Name: cc}, NoSync: true})
+	l, err := embedded.Open(filepath.Join(dir, "ledger"), ledger.Options{MSPID: demo.Members[0], NoSync: true})
 	if err != nil {
 		log.Fatal(err)
 	}
 	defer l.Close()
 	ctx := context.Background()
-	if err := demo.Seed(ctx, l, dir); err != nil {
+	if err := demo.Seed(ctx, l, dir); err != nil { // the demo's agreements, made by their parties
 		log.Fatal(err)
 	}
-	id, err := l.Identity(demo.Members[0], "client")
+	registry, err := l.Client(demo.Members[0], "client")
 	if err != nil {
 		log.Fatal(err)
 	}
-	registry := client.New(client.NewEmbedded(l, id, chaincode.Name))
 
 	// The registry hands out the bundle (GET /v1/agreements/{id}/proof) …
 	bundle, err := proof.Build(ctx, registry, "koeln-bauantrag", proof.BuildOptions{})

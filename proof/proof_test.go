@@ -13,14 +13,13 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/efa-marktplatz/registry/chaincode"
 	"github.com/efa-marktplatz/registry/client"
 	"github.com/efa-marktplatz/registry/internal/demo"
+	"github.com/efa-marktplatz/registry/internal/embedded"
 	"github.com/efa-marktplatz/registry/ledger"
 	"github.com/efa-marktplatz/registry/proof"
 	"github.com/efa-marktplatz/registry/schema"
 	"github.com/ethereum/go-ethereum/crypto"
-	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
 	"github.com/stretchr/testify/require"
 )
 
@@ -39,16 +38,14 @@ const eightActs = "koeln-aufenthaltstitel"
 func newRegistry(t testing.TB) *registry {
 	t.Helper()
 	dir := t.TempDir()
-	cc, err := chaincode.New()
-	require.NoError(t, err)
-	l, err := ledger.Open(filepath.Join(dir, "ledger"), ledger.Options{MSPID: demo.Members[0], Chaincodes: map[string]shim.Chaincode{chaincode.Name: cc}})
+	l, err := embedded.Open(filepath.Join(dir, "ledger"), ledger.Options{MSPID: demo.Members[0]})
 	require.NoError(t, err)
 	t.Cleanup(func() { require.NoError(t, l.Close()) })
 	ctx := context.Background()
 	require.NoError(t, demo.Seed(ctx, l, dir))
-	id, err := l.Identity(demo.Members[0], "client")
+	c, err := l.Client(demo.Members[0], "client")
 	require.NoError(t, err)
-	r := &registry{dir: dir, ledger: l, client: client.New(client.NewEmbedded(l, id, chaincode.Name))}
+	r := &registry{dir: dir, ledger: l.Ledger, client: c}
 
 	var a schema.Agreement
 	require.NoError(t, json.Unmarshal(r.get(t, schema.AgreementRef(eightActs)), &a))

@@ -28,11 +28,11 @@ import (
 	"github.com/efa-marktplatz/registry/client"
 	"github.com/efa-marktplatz/registry/internal/atomicfile"
 	"github.com/efa-marktplatz/registry/internal/demo"
+	"github.com/efa-marktplatz/registry/internal/embedded"
 	"github.com/efa-marktplatz/registry/ledger"
 	"github.com/efa-marktplatz/registry/network"
 	"github.com/efa-marktplatz/registry/proof"
 	"github.com/gin-gonic/gin"
-	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
 )
 
 type config struct {
@@ -118,23 +118,12 @@ func parse(args []string) (*config, error) {
 // backends opens the client and admin clients and returns a closer.
 func backends(cfg *config, logger *slog.Logger) (relay, admin *client.Client, channel string, closer func() error, err error) {
 	if cfg.backend == "embedded" {
-		cc, err := chaincode.New()
+		l, err := embedded.Open(filepath.Join(cfg.data, "ledger"), ledger.Options{MSPID: cfg.member})
 		if err != nil {
 			return nil, nil, "", nil, err
 		}
-		l, err := ledger.Open(filepath.Join(cfg.data, "ledger"), ledger.Options{MSPID: cfg.member, Chaincodes: map[string]shim.Chaincode{chaincode.Name: cc}})
-		if err != nil {
-			return nil, nil, "", nil, err
-		}
-		as := func(name string) (*client.Client, error) {
-			id, err := l.Identity(cfg.member, name)
-			if err != nil {
-				return nil, err
-			}
-			return client.New(client.NewEmbedded(l, id, chaincode.Name)), nil
-		}
-		if relay, err = as("client"); err == nil {
-			admin, err = as("admin")
+		if relay, err = l.Client(cfg.member, "client"); err == nil {
+			admin, err = l.Client(cfg.member, "admin")
 		}
 		if err != nil {
 			l.Close()

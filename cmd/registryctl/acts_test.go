@@ -11,13 +11,12 @@ import (
 	"testing"
 
 	"github.com/efa-marktplatz/registry/api"
-	"github.com/efa-marktplatz/registry/chaincode"
 	"github.com/efa-marktplatz/registry/client"
 	"github.com/efa-marktplatz/registry/internal/demo"
+	"github.com/efa-marktplatz/registry/internal/embedded"
 	"github.com/efa-marktplatz/registry/ledger"
 	"github.com/efa-marktplatz/registry/proof"
 	"github.com/efa-marktplatz/registry/schema"
-	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
 	"github.com/stretchr/testify/require"
 )
 
@@ -26,16 +25,14 @@ import (
 func demoAPI(t *testing.T) (dir, url string) {
 	t.Helper()
 	dir = t.TempDir()
-	cc, err := chaincode.New()
-	require.NoError(t, err)
-	l, err := ledger.Open(filepath.Join(dir, "ledger"), ledger.Options{MSPID: "DataportMSP", Chaincodes: map[string]shim.Chaincode{chaincode.Name: cc}, NoSync: true})
+	l, err := embedded.Open(filepath.Join(dir, "ledger"), ledger.Options{MSPID: "DataportMSP", NoSync: true})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = l.Close() })
 	require.NoError(t, demo.Seed(context.Background(), l, dir))
 	as := func(name string) *client.Client {
-		id, err := l.Identity("DataportMSP", name)
+		c, err := l.Client("DataportMSP", name)
 		require.NoError(t, err)
-		return client.New(client.NewEmbedded(l, id, chaincode.Name))
+		return c
 	}
 	trust, err := proof.LoadRoots(filepath.Join(dir, "ledger", "msp"))
 	require.NoError(t, err)

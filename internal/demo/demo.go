@@ -12,10 +12,9 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/efa-marktplatz/registry/chaincode"
 	"github.com/efa-marktplatz/registry/client"
+	"github.com/efa-marktplatz/registry/internal/embedded"
 	"github.com/efa-marktplatz/registry/internal/scenario"
-	"github.com/efa-marktplatz/registry/ledger"
 	"github.com/efa-marktplatz/registry/schema"
 	"github.com/efa-marktplatz/registry/schema/identifier"
 )
@@ -44,20 +43,12 @@ func Seeded(ctx context.Context, c *client.Client) bool {
 
 // Seed writes the demo through the chaincode, as the members and parties
 // would: member admins register parties and their keys, parties sign acts.
-func Seed(ctx context.Context, l *ledger.Ledger, dir string) error {
-	reg := &scenario.Clients{ChannelID: l.ChannelID(), Admins: map[string]*client.Client{}}
-	for _, msp := range Members {
-		id, err := l.Identity(msp, "admin")
-		if err != nil {
-			return err
-		}
-		reg.Admins[msp] = client.New(client.NewEmbedded(l, id, chaincode.Name))
-	}
-	relay, err := l.Identity(Members[0], "client")
+// The parties' keys are saved in dir/demo-keys.
+func Seed(ctx context.Context, r *embedded.Registry, dir string) error {
+	reg, err := r.Scenario(Members[0], Members...)
 	if err != nil {
 		return err
 	}
-	reg.Relay = client.New(client.NewEmbedded(l, relay, chaincode.Name))
 	keysDir := filepath.Join(dir, "demo-keys")
 	if err := os.MkdirAll(keysDir, 0o700); err != nil {
 		return fmt.Errorf("demo: keys directory: %w", err)

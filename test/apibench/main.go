@@ -22,13 +22,11 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/efa-marktplatz/registry/chaincode"
-	"github.com/efa-marktplatz/registry/client"
+	"github.com/efa-marktplatz/registry/internal/embedded"
 	"github.com/efa-marktplatz/registry/internal/scenario"
 	"github.com/efa-marktplatz/registry/ledger"
 	"github.com/efa-marktplatz/registry/schema"
 	"github.com/gin-gonic/gin"
-	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
 )
 
 func main() {
@@ -167,32 +165,17 @@ func seed(args []string) error {
 	if *data == "" {
 		return errors.New("-data is required")
 	}
-	cc, err := chaincode.New()
-	if err != nil {
-		return err
-	}
-	l, err := ledger.Open(filepath.Join(*data, "ledger"), ledger.Options{MSPID: *member, Chaincodes: map[string]shim.Chaincode{chaincode.Name: cc}})
+	l, err := embedded.Open(filepath.Join(*data, "ledger"), ledger.Options{MSPID: *member})
 	if err != nil {
 		return err
 	}
 	defer l.Close()
-	as := func(name string) (*client.Client, error) {
-		id, err := l.Identity(*member, name)
-		if err != nil {
-			return nil, err
-		}
-		return client.New(client.NewEmbedded(l, id, chaincode.Name)), nil
-	}
-	relay, err := as("client")
-	if err != nil {
-		return err
-	}
-	admin, err := as("admin")
+	reg, err := l.Scenario(*member, *member)
 	if err != nil {
 		return err
 	}
 	ctx := context.Background()
-	ld, err := newLoader(ctx, &scenario.Clients{ChannelID: l.ChannelID(), Relay: relay, Admins: map[string]*client.Client{*member: admin}})
+	ld, err := newLoader(ctx, reg)
 	if err != nil {
 		return err
 	}
