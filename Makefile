@@ -12,8 +12,10 @@ BENCHSTAT_VERSION   := v0.0.0-20260908200009-22c9c6c9d4da
 BENCH_COUNT ?= 6
 # LOAD_TXS transactions are committed by `make bench-memory`.
 LOAD_TXS    ?= 1000000
-# FUZZTIME is how long `make fuzz` fuzzes act decoding and validation.
-FUZZTIME    ?= 5m
+# FUZZTIME is how long `make fuzz` fuzzes act decoding and validation;
+# TEST_FUZZTIME how long `make test` fuzzes the HTTP act bodies.
+FUZZTIME      ?= 5m
+TEST_FUZZTIME ?= 30s
 
 # The native Fabric network (see network/): directory and first port.
 NETWORK_DIR  ?= network/run
@@ -51,6 +53,7 @@ test: build
 	$(GO) vet -tags fabric,fabricrestart ./...
 	$(GO) test -count=1 ./...
 	$(GO) test -count=1 -race -short ./ledger/...
+	$(GO) test -run '^$$' -fuzz FuzzActBody -fuzztime $(TEST_FUZZTIME) ./api/
 	$(MAKE) test-fabric
 
 # A network of its own for the tests, on ports apart from network-up's.
@@ -85,9 +88,10 @@ bench: $(BENCHSTAT)
 	$(GO) test -run '^$$' -bench . -benchmem -count $(BENCH_COUNT) ./ledger/ ./chaincode/ | tee bench.out
 	$(BENCHSTAT) bench.out
 
-## fuzz: fuzz act decoding and validation for FUZZTIME
+## fuzz: fuzz act decoding and validation, and the HTTP act bodies, for FUZZTIME each
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzDecodeAct -fuzztime $(FUZZTIME) ./schema/
+	$(GO) test -run '^$$' -fuzz FuzzActBody -fuzztime $(FUZZTIME) ./api/
 
 ## bench-api: GET /v1/offerings/{id} beside a bare gin handler (wrk, alternating
 ## rounds), then signed acts/s over HTTP; needs wrk (apt-get install wrk)

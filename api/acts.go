@@ -1,7 +1,6 @@
 package api
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,25 +12,21 @@ import (
 	"github.com/gin-gonic/gin"
 )
 
-// decodeJSON reads a body strictly into v.
-func decodeJSON(c *gin.Context, v any) error {
+// replayHeader marks the answer to an act sent again: the act had been
+// committed before, and the answer is that first transaction's.
+const replayHeader = "Idempotent-Replay"
+
+// readBody reads a request body within the size limit.
+func readBody(c *gin.Context) ([]byte, error) {
 	raw, err := io.ReadAll(c.Request.Body)
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			return newProblem(http.StatusRequestEntityTooLarge, "too_large", "body", fmt.Sprintf("the body exceeds %d bytes", tooBig.Limit))
+			return nil, newProblem(http.StatusRequestEntityTooLarge, "too_large", "body", fmt.Sprintf("the body exceeds %d bytes", tooBig.Limit))
 		}
-		return badRequest("body", "cannot be read: %v", err)
+		return nil, badRequest("body", "cannot be read")
 	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return badRequest("body", "must be JSON of the documented shape: %v", err)
-	}
-	if dec.More() {
-		return badRequest("body", "must be one JSON value, without trailing data")
-	}
-	return nil
+	return raw, nil
 }
 
 // actHandler relays a party's act: the body decodes once into a schema.Act
@@ -44,8 +39,13 @@ func (a *API) actHandler(r route) gin.HandlerFunc {
 			abort(c, newProblem(http.StatusTooManyRequests, "rate_limited", "", "too many acts from this client; retry later"))
 			return
 		}
+		raw, err := readBody(c)
+		if err != nil {
+			abort(c, err)
+			return
+		}
 		var req schema.ActRequest
-		if err := decodeJSON(c, &req); err != nil {
+		if err := schema.DecodeStrict("", raw, &req); err != nil {
 			abort(c, err)
 			return
 		}
@@ -84,7 +84,12 @@ func (a *API) actHandler(r route) gin.HandlerFunc {
 			abort(c, err)
 			return
 		}
-		a.stamped(c, r.status, res)
+		status := r.status
+		if res.Replayed { // sent again: the original transaction answers
+			c.Header(replayHeader, "true")
+			status = http.StatusOK
+		}
+		a.stamped(c, status, res)
 	}
 }
 
@@ -119,7 +124,7 @@ func (a *API) stamped(c *gin.Context, status int, res *client.Result) {
 		return
 	}
 	obj["txId"], _ = json.Marshal(res.TxID)
-	obj["blockNumber"], _ = json.Marshal(res.BlockNumber)
+	obj["blockNumber"], _ = json.Marshal(schema.Uint(res.BlockNumber))
 	c.JSON(status, obj)
 }
 
@@ -127,12 +132,17 @@ func (a *API) registerParty(c *gin.Context) {
 	if !a.requireMember(c) {
 		return
 	}
-	var reg schema.PartyRegistration
-	if err := decodeJSON(c, &reg); err != nil {
+	raw, err := readBody(c)
+	if err != nil {
 		abort(c, err)
 		return
 	}
-	res, err := a.cfg.Admin.RegisterParty(c.Request.Context(), reg)
+	reg, err := schema.DecodeRegistration(raw)
+	if err != nil {
+		abort(c, err)
+		return
+	}
+	res, err := a.cfg.Admin.RegisterParty(c.Request.Context(), *reg)
 	if err != nil {
 		abort(c, err)
 		return
@@ -144,8 +154,13 @@ func (a *API) setInHouse(c *gin.Context) {
 	if !a.requireMember(c) {
 		return
 	}
-	var ids []string
-	if err := decodeJSON(c, &ids); err != nil {
+	raw, err := readBody(c)
+	if err != nil {
+		abort(c, err)
+		return
+	}
+	ids, err := schema.DecodeInHouse(raw)
+	if err != nil {
 		abort(c, err)
 		return
 	}

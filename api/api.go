@@ -16,6 +16,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -43,6 +44,15 @@ type Config struct {
 	AdminToken string
 	// CORSOrigins are the portal origins allowed to call from a browser.
 	CORSOrigins []string
+	// TrustedProxies are the addresses or CIDR ranges of the reverse
+	// proxies whose X-Forwarded-For and X-Real-IP name the client (for the
+	// per-client act limit and the access log). Default none: the client is
+	// the peer address, and forwarded headers are ignored.
+	TrustedProxies []string
+	// Health reports whether the ledger can still commit (the embedded
+	// ledger: ledger.Healthy; nil: always). /healthz answers 503 once it
+	// fails.
+	Health func() error
 	// ActsPerSecond and ActBurst limit acts per client address (default 20 and 40).
 	ActsPerSecond float64
 	ActBurst      int
@@ -93,7 +103,10 @@ func New(cfg Config) (*API, error) {
 	}
 	a.engine = gin.New()
 	a.engine.HandleMethodNotAllowed = true
-	a.engine.Use(a.requestID, a.accessLog, a.recover, a.observe, a.cors, a.limitBody)
+	if err := a.engine.SetTrustedProxies(cfg.TrustedProxies); err != nil {
+		return nil, fmt.Errorf("api: trusted proxies: %w", err)
+	}
+	a.engine.Use(a.requestID, a.accessLog, a.recover, a.observe, a.cors, a.limitBody, a.requireJSON)
 	a.engine.NoRoute(func(c *gin.Context) {
 		abort(c, newProblem(http.StatusNotFound, "not_found", "", "no such resource: "+c.Request.URL.Path))
 	})
@@ -129,6 +142,20 @@ func openAPIPath(p string) string {
 		}
 	}
 	return strings.Join(parts, "/")
+}
+
+// healthy is nil while the process can serve, and a 503 problem once the
+// ledger has stopped committing (Config.Health).
+func (a *API) healthy() error {
+	if a.cfg.Health == nil {
+		return nil
+	}
+	if err := a.cfg.Health(); err != nil {
+		p := newProblem(http.StatusServiceUnavailable, "unhealthy", "",
+			"the ledger has stopped committing; this process must be restarted")
+		return fmt.Errorf("%w: %w", p, err)
+	}
+	return nil
 }
 
 // Ready reports whether the ledger answers.

@@ -57,7 +57,7 @@ func testAuditors(t *testing.T, h *harness) {
 	require.True(t, terms.Verified, "%+v", terms.Failures)
 	require.Empty(t, terms.Failures)
 	require.Contains(t, terms.Notice, "convenience")
-	require.Equal(t, uint64(2), terms.FeeVersion)
+	require.Equal(t, schema.Uint(2), terms.FeeVersion)
 	require.Equal(t, a.EffectiveTerms, terms.TermsHash)
 	require.Equal(t, schema.Uint(2_400_000), terms.Terms.AnnualFee)
 	require.Equal(t, s.PriceModel.Hash, terms.Terms.PriceModelHash)

@@ -28,7 +28,7 @@ func BenchmarkVerifyBundle(b *testing.B) {
 		backends = append(backends, struct {
 			name string
 			new  func(b *testing.B) *harness
-		}{"fabric", func(b *testing.B) *harness { return newFabric(b) }})
+		}{"fabric", func(b *testing.B) *harness { return newFabric(b, api.Config{}) }})
 	}
 	for _, backend := range backends {
 		b.Run(backend.name, func(b *testing.B) {

@@ -59,7 +59,7 @@ type harness struct {
 func onEachBackend(t *testing.T, test func(t *testing.T, h *harness)) {
 	t.Run("embedded", func(t *testing.T) { test(t, newEmbedded(t, api.Config{})) })
 	if fabrictest.Enabled() {
-		t.Run("fabric", func(t *testing.T) { test(t, newFabric(t)) })
+		t.Run("fabric", func(t *testing.T) { test(t, newFabric(t, api.Config{})) })
 	}
 }
 
@@ -86,14 +86,16 @@ func newEmbedded(t testing.TB, cfg api.Config) *harness {
 	return h
 }
 
-func newFabric(t testing.TB) *harness {
+// newFabric serves the API over the native Fabric network (-fabric DIR)
+// as Dataport's user and admin; cfg's zero fields get the harness's token.
+func newFabric(t testing.TB, cfg api.Config) *harness {
 	t.Helper()
 	n, err := network.New(fabrictest.NetworkConfig())
 	require.NoError(t, err)
-	dial := func(user string) *client.Client {
-		return fabrictest.Client(t, n, scenario.Dataport, user, chaincode.Name)
-	}
-	return serve(t, api.Config{Client: dial("User1"), Admin: dial("Admin"), Channel: network.ChannelID, Trust: networkTrust(t, n)})
+	cfg.Client = fabrictest.Client(t, n, scenario.Dataport, "User1", chaincode.Name)
+	cfg.Admin = fabrictest.Client(t, n, scenario.Dataport, "Admin", chaincode.Name)
+	cfg.Channel, cfg.Trust = network.ChannelID, networkTrust(t, n)
+	return serve(t, cfg)
 }
 
 // networkTrust is what an auditor pins for the network: the CA roots of the

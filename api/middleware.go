@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"mime"
 	"net/http"
 	"strings"
 	"sync"
@@ -54,7 +55,7 @@ func (a *API) accessLog(c *gin.Context) {
 	c.Next()
 	attrs := []any{
 		"requestId", c.GetString(requestIDKey), "method", c.Request.Method, "route", c.FullPath(),
-		"path", c.Request.URL.Path, "status", c.Writer.Status(), "durationMs", float64(time.Since(start).Microseconds()) / 1000,
+		"path", clip(c.Request.URL.Path, maxLoggedRunes), "status", c.Writer.Status(), "durationMs", float64(time.Since(start).Microseconds()) / 1000,
 		"client", c.ClientIP(),
 	}
 	if tx := c.GetString(txIDKey); tx != "" {
@@ -65,11 +66,14 @@ func (a *API) accessLog(c *gin.Context) {
 	}
 	level := slog.LevelInfo
 	if err, ok := c.Get(errorKey); ok {
-		attrs = append(attrs, "err", fmt.Sprint(err))
+		attrs = append(attrs, "err", clip(fmt.Sprint(err), maxLoggedRunes))
 		level = slog.LevelError
 	}
 	a.cfg.Logger.Log(c.Request.Context(), level, "request", attrs...)
 }
+
+// maxLoggedRunes bounds what the access log copies from a request.
+const maxLoggedRunes = 1000
 
 // recover turns a panic into a 500 problem; no panic reaches a client raw.
 func (a *API) recover(c *gin.Context) {
@@ -112,17 +116,49 @@ func (a *API) limitBody(c *gin.Context) {
 	c.Next()
 }
 
-// member checks the member credential in constant time.
+// requireJSON refuses an act or member call (a POST or PUT of a route)
+// whose body is not declared application/json: 415, naming Content-Type.
+// The media type is matched case-insensitively and may carry parameters;
+// a charset, if named, must be UTF-8 (RFC 8259).
+func (a *API) requireJSON(c *gin.Context) {
+	m := c.Request.Method
+	if (m == http.MethodPost || m == http.MethodPut) && c.FullPath() != "" {
+		if p := jsonContentType(c.GetHeader("Content-Type")); p != nil {
+			abort(c, p)
+			return
+		}
+	}
+	c.Next()
+}
+
+func jsonContentType(header string) *Problem {
+	unsupported := func(rule string) *Problem {
+		return newProblem(http.StatusUnsupportedMediaType, "unsupported_media_type", "Content-Type", rule)
+	}
+	if strings.TrimSpace(header) == "" {
+		return unsupported("is missing: acts and member calls take application/json")
+	}
+	mediaType, params, err := mime.ParseMediaType(header)
+	if err != nil || mediaType != "application/json" {
+		return unsupported("must be application/json")
+	}
+	if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
+		return unsupported("must name no charset but utf-8: JSON is UTF-8")
+	}
+	return nil
+}
+
+// member checks the member credential in constant time. The scheme is
+// matched case-insensitively (RFC 7235): "bearer TOKEN" is "Bearer TOKEN".
 func (a *API) member(c *gin.Context) bool {
 	if a.cfg.AdminToken == "" || a.cfg.Admin == nil {
 		return false
 	}
-	const prefix = "Bearer "
-	h := c.GetHeader("Authorization")
-	if !strings.HasPrefix(h, prefix) {
+	scheme, credentials, ok := strings.Cut(strings.TrimSpace(c.GetHeader("Authorization")), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
 		return false
 	}
-	got := sha256.Sum256([]byte(strings.TrimPrefix(h, prefix)))
+	got := sha256.Sum256([]byte(strings.TrimLeft(credentials, " ")))
 	return subtle.ConstantTimeCompare(got[:], a.token[:]) == 1
 }
 

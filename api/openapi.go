@@ -132,9 +132,22 @@ func (a *API) OpenAPI() (*openapi3.T, error) {
 			resp.WithJSONSchemaRef(respSchema)
 		}
 		op.AddResponse(r.status, resp)
+		if r.act != "" {
+			replay := openapi3.NewResponse().WithJSONSchemaRef(respSchema).
+				WithDescription("The act had been committed before: it was sent again (the same message and signature), and this is the first transaction's answer (Idempotent-Replay: true)")
+			replay.Headers = openapi3.Headers{replayHeader: &openapi3.HeaderRef{Value: &openapi3.Header{Parameter: openapi3.Parameter{
+				Description: "true: this answer is the first commit's", Schema: openapi3.NewStringSchema().WithEnum("true").NewRef()}}}}
+			if r.status == http.StatusOK {
+				resp.Headers = replay.Headers
+				resp.WithDescription(http.StatusText(r.status) + " (or, with Idempotent-Replay: true, the first commit's answer to an act sent again)")
+			} else {
+				op.AddResponse(http.StatusOK, replay)
+			}
+		}
 		problems := []int{http.StatusBadRequest, http.StatusNotFound, http.StatusServiceUnavailable}
 		if r.method == http.MethodPost || r.method == http.MethodPut {
-			problems = append(problems, http.StatusUnauthorized, http.StatusForbidden, http.StatusConflict, http.StatusRequestEntityTooLarge)
+			problems = append(problems, http.StatusUnauthorized, http.StatusForbidden, http.StatusConflict, http.StatusRequestEntityTooLarge,
+				http.StatusUnsupportedMediaType)
 		}
 		if r.act != "" {
 			problems = append(problems, http.StatusTooManyRequests)

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/efa-marktplatz/registry/internal/jstest"
+	"github.com/efa-marktplatz/registry/schema"
 	"github.com/stretchr/testify/require"
 )
 
@@ -16,12 +17,18 @@ func TestJavaScriptPortal(t *testing.T) { onEachBackend(t, testJavaScriptPortal)
 func testJavaScriptPortal(t *testing.T, h *harness) {
 	out := jstest.Node(t, "portal.mjs", nil, "API="+h.url, "TOKEN="+token, "SUFFIX="+h.b.Suffix())
 	var result struct {
-		OK           bool   `json:"ok"`
-		Status       string `json:"status"`
-		VerifiedActs int    `json:"verifiedActs"`
+		OK                bool     `json:"ok"`
+		Status            string   `json:"status"`
+		VerifiedActs      int      `json:"verifiedActs"`
+		VerifiedTermsActs int      `json:"verifiedTermsActs"`
+		TermsActs         []string `json:"termsActs"`
 	}
 	require.NoError(t, json.Unmarshal(out, &result), "%s", out)
 	require.True(t, result.OK)
 	require.Equal(t, "CONCLUDED", result.Status)
 	require.Equal(t, 5, result.VerifiedActs)
+	// /terms alone lets the portal verify every act: the 5 on the agreement,
+	// the offering's submission and acceptance, the price model.
+	require.Equal(t, 8, result.VerifiedTermsActs, "%v", result.TermsActs)
+	require.Contains(t, result.TermsActs, schema.TypeAcceptOffering)
 }

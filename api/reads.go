@@ -14,8 +14,8 @@ import (
 
 // Stamped is what every act answers besides the record it changed.
 type Stamped struct {
-	TxID        string `json:"txId"`
-	BlockNumber uint64 `json:"blockNumber"`
+	TxID        string      `json:"txId"`
+	BlockNumber schema.Uint `json:"blockNumber"`
 }
 
 // ListPage is a page of a listing.

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/efa-marktplatz/registry/api"
 	"github.com/efa-marktplatz/registry/internal/fabrictest"
 	"github.com/efa-marktplatz/registry/network"
 	"github.com/efa-marktplatz/registry/proof"
@@ -29,7 +30,7 @@ func TestProofAfterNetworkRestart(t *testing.T) {
 	cfg.ChaincodeServer = []string{server}
 	n, err := network.New(cfg)
 	require.NoError(t, err)
-	h := newFabric(t)
+	h := newFabric(t, api.Config{})
 	s := h.scenario()
 	a := s.eightActs(h.id("restart"))
 

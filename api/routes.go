@@ -65,9 +65,9 @@ func (a *API) routeTable() []route {
 			query: append(append([]queryParam{}, filters...), pageParams...), handler: a.listHandler(read)}
 	}
 	// record reads a record by the path's {id} (and {version}).
-	record := func(ref func(id string, version uint64) schema.Ref) reader {
+	record := func(ref func(id string, version schema.Uint) schema.Ref) reader {
 		return func(ctx context.Context, c *gin.Context) ([]byte, error) {
-			var v uint64
+			var v schema.Uint
 			if s := c.Param("version"); s != "" {
 				var err error
 				if v, err = schema.ParseVersion("version", s); err != nil {
@@ -77,13 +77,19 @@ func (a *API) routeTable() []route {
 			return cl.Record(ctx, ref(c.Param("id"), v))
 		}
 	}
-	history := func(kind schema.Record) reader {
-		return func(ctx context.Context, c *gin.Context) ([]byte, error) {
-			entries, err := cl.History(ctx, schema.Ref{Record: kind, ID: c.Param("id")})
+	history := func(kind schema.Record) lister {
+		return func(ctx context.Context, c *gin.Context, p client.PageRequest) (*schema.Page[json.RawMessage], error) {
+			page, err := cl.HistoryPage(ctx, schema.Ref{Record: kind, ID: c.Param("id")}, p)
 			if err != nil {
 				return nil, err
 			}
-			return json.Marshal(entries)
+			out := &schema.Page[json.RawMessage]{Items: make([]json.RawMessage, len(page.Items)), Bookmark: page.Bookmark}
+			for i, e := range page.Items {
+				if out.Items[i], err = json.Marshal(e); err != nil {
+					return nil, err
+				}
+			}
+			return out, nil
 		}
 	}
 	routes := []route{
@@ -121,11 +127,11 @@ func (a *API) routeTable() []route {
 			schema.TypeTerminate, "agreement", http.StatusOK, &schema.TerminateMessage{}),
 
 		// Reads.
-		get("/v1/parties/:id", "parties", "A party", schema.Party{}, record(func(id string, _ uint64) schema.Ref { return schema.PartyRef(id) })),
-		get("/v1/parties/:id/history", "parties", "Every committed change of a party, newest first", []schema.HistoryEntry{}, history(schema.RecordParty)),
+		get("/v1/parties/:id", "parties", "A party", schema.Party{}, record(func(id string, _ schema.Uint) schema.Ref { return schema.PartyRef(id) })),
+		list("/v1/parties/:id/history", "parties", "Every committed change of a party, newest first", schema.HistoryEntry{}, nil, history(schema.RecordParty)),
 		list("/v1/offerings", "offerings", "Offerings, optionally filtered by one of themenfeld, supplier, anbieter, status, leika", schema.Offering{},
 			[]queryParam{{"themenfeld", "one of the 14 OZG Themenfelder"}, {"supplier", "party id of the supplier"}, {"anbieter", "party id of the Anbieter"},
-				{"status", "SUBMITTED, PUBLISHED or WITHDRAWN"}, {"leika", "a LeiKa key (14 digits)"}},
+				{"status", "SUBMITTED, PUBLISHED or WITHDRAWN (any case)"}, {"leika", "a LeiKa key (14 digits)"}},
 			func(ctx context.Context, c *gin.Context, p client.PageRequest) (*schema.Page[json.RawMessage], error) {
 				f, err := oneFilter(c, schema.OfferingFilters...)
 				if err != nil {
@@ -134,10 +140,10 @@ func (a *API) routeTable() []route {
 				return cl.Offerings(ctx, f, p)
 			}),
 		get("/v1/offerings/:id", "offerings", "The current state of an offering", schema.Offering{},
-			record(func(id string, _ uint64) schema.Ref { return schema.OfferingRef(id) })),
+			record(func(id string, _ schema.Uint) schema.Ref { return schema.OfferingRef(id) })),
 		get("/v1/offerings/:id/versions/:version", "offerings", "One version of an offering, as submitted", schema.OfferingVersion{},
 			record(schema.OfferingVersionRef)),
-		get("/v1/offerings/:id/history", "offerings", "Every committed change of an offering, newest first", []schema.HistoryEntry{}, history(schema.RecordOffering)),
+		list("/v1/offerings/:id/history", "offerings", "Every committed change of an offering, newest first", schema.HistoryEntry{}, nil, history(schema.RecordOffering)),
 		list("/v1/offerings/:id/price-models", "price models", "The price-model versions of an offering, oldest first", schema.PriceModel{}, nil,
 			func(ctx context.Context, c *gin.Context, p client.PageRequest) (*schema.Page[json.RawMessage], error) {
 				return cl.PriceModels(ctx, c.Param("id"), p)
@@ -145,7 +151,7 @@ func (a *API) routeTable() []route {
 		get("/v1/offerings/:id/price-models/:version", "price models", "A price-model version", schema.PriceModel{}, record(schema.PriceModelRef)),
 		list("/v1/agreements", "agreements", "Agreements, optionally filtered by one of customer, supplier, anbieter, status", schema.Agreement{},
 			[]queryParam{{"customer", "party id of the customer"}, {"supplier", "party id of the supplier"}, {"anbieter", "party id of the Anbieter"},
-				{"status", "INTEREST, FEES_ENTERED, APPROVED, CONCLUDED, FEE_CHANGE_PENDING or TERMINATED"}},
+				{"status", "INTEREST, FEES_ENTERED, APPROVED, CONCLUDED, FEE_CHANGE_PENDING or TERMINATED (any case)"}},
 			func(ctx context.Context, c *gin.Context, p client.PageRequest) (*schema.Page[json.RawMessage], error) {
 				f, err := oneFilter(c, schema.AgreementFilters...)
 				if err != nil {
@@ -154,8 +160,8 @@ func (a *API) routeTable() []route {
 				return cl.Agreements(ctx, f, p)
 			}),
 		get("/v1/agreements/:id", "agreements", "An agreement", schema.Agreement{},
-			record(func(id string, _ uint64) schema.Ref { return schema.AgreementRef(id) })),
-		get("/v1/agreements/:id/history", "agreements", "Every committed change of an agreement, newest first", []schema.HistoryEntry{}, history(schema.RecordAgreement)),
+			record(func(id string, _ schema.Uint) schema.Ref { return schema.AgreementRef(id) })),
+		list("/v1/agreements/:id/history", "agreements", "Every committed change of an agreement, newest first", schema.HistoryEntry{}, nil, history(schema.RecordAgreement)),
 		get("/v1/agreements/:id/fees/:version", "agreements", "A fee version of an agreement and the terms it makes", schema.FeeVersion{}, record(schema.FeeVersionRef)),
 		// Auditors.
 		{method: http.MethodGet, path: "/v1/agreements/:id/terms", tag: "auditors",
@@ -177,8 +183,8 @@ func (a *API) routeTable() []route {
 			}),
 
 		// Operations.
-		{method: http.MethodGet, path: "/healthz", tag: "operations", summary: "The process is alive", status: http.StatusOK, response: Health{}, handler: a.healthz},
-		{method: http.MethodGet, path: "/readyz", tag: "operations", summary: "The ledger is reachable", status: http.StatusOK, response: Health{}, handler: a.readyz},
+		{method: http.MethodGet, path: "/healthz", tag: "operations", summary: "The process can serve (503 once the embedded ledger has stopped committing: restart it)", status: http.StatusOK, response: Health{}, handler: a.healthz},
+		{method: http.MethodGet, path: "/readyz", tag: "operations", summary: "The ledger is reachable and commits", status: http.StatusOK, response: Health{}, handler: a.readyz},
 		{method: http.MethodGet, path: "/metrics", tag: "operations", summary: "Prometheus metrics", status: http.StatusOK, response: "", handler: gin.WrapH(promhttp.HandlerFor(a.registry, promhttp.HandlerOpts{}))},
 		{method: http.MethodGet, path: "/openapi.json", tag: "operations", summary: "This document", status: http.StatusOK, response: map[string]any{}, handler: a.openAPI},
 	}
@@ -192,19 +198,31 @@ type actBody struct {
 
 // Health is the answer of /healthz and /readyz.
 type Health struct {
-	Status string `json:"status"`
-	Height uint64 `json:"height,omitempty"`
+	Status string      `json:"status"`
+	Height schema.Uint `json:"height,omitempty"`
 }
 
-func (a *API) healthz(c *gin.Context) { c.JSON(http.StatusOK, Health{Status: "ok"}) }
+// healthz answers 200 while the process can serve, 503 once the ledger has
+// failed (Config.Health), so that a supervisor restarts it.
+func (a *API) healthz(c *gin.Context) {
+	if err := a.healthy(); err != nil {
+		abort(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, Health{Status: "ok"})
+}
 
 func (a *API) readyz(c *gin.Context) {
+	if err := a.healthy(); err != nil {
+		abort(c, err)
+		return
+	}
 	h, err := a.cfg.Client.Height(c.Request.Context())
 	if err != nil {
 		abort(c, fmt.Errorf("%w: %w", client.ErrUnavailable, err))
 		return
 	}
-	c.JSON(http.StatusOK, Health{Status: "ready", Height: h})
+	c.JSON(http.StatusOK, Health{Status: "ready", Height: schema.Uint(h)})
 }
 
 // eip712 serves the signing material: the chaincode's domain and types, and

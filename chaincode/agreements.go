@@ -187,7 +187,7 @@ func (c *Registry) EnterFees(ctx contractapi.TransactionContextInterface, messag
 	return t.actOn(v, agreementAct{event: "FeesEntered", id: m.Agreement,
 		signer: func(a *schema.Agreement) (string, string) { return "message.agreement", a.Supplier },
 		apply: func(a *schema.Agreement) error {
-			if err := a.CanEnterFees(uint64(m.FeeVersion)); err != nil {
+			if err := a.CanEnterFees(m.FeeVersion); err != nil {
 				return err
 			}
 			pmVersion, err := t.priceModelByHash("message.priceModelHash", a.Offering, m.PriceModelHash)
@@ -195,8 +195,8 @@ func (c *Registry) EnterFees(ctx contractapi.TransactionContextInterface, messag
 				return err
 			}
 			fv := schema.FeeVersion{
-				Agreement: a.ID, Version: uint64(m.FeeVersion), PriceModelVersion: pmVersion, PriceModelHash: m.PriceModelHash,
-				Fees:    schema.Fees{AnnualFee: uint64(m.AnnualFee), ProRataFee: uint64(m.ProRataFee), ConnectionFee: uint64(m.ConnectionFee), ScopeOfUse: m.ScopeOfUse},
+				Agreement: a.ID, Version: m.FeeVersion, PriceModelVersion: pmVersion, PriceModelHash: m.PriceModelHash,
+				Fees:    schema.Fees{AnnualFee: m.AnnualFee, ProRataFee: m.ProRataFee, ConnectionFee: m.ConnectionFee, ScopeOfUse: m.ScopeOfUse},
 				Entered: v.act,
 			}
 			terms := schema.TermsOf(a, &fv)
@@ -222,7 +222,7 @@ func (c *Registry) ApproveFees(ctx contractapi.TransactionContextInterface, mess
 	}
 	return t.actOn(v, agreementAct{event: "FeesApproved", id: m.Agreement, signer: named(m.Party),
 		may:   func(a *schema.Agreement) error { return a.MayApprove(m.Party) },
-		apply: func(a *schema.Agreement) error { return a.Approve(m.Party, uint64(m.FeeVersion), m.TermsHash) }})
+		apply: func(a *schema.Agreement) error { return a.Approve(m.Party, m.FeeVersion, m.TermsHash) }})
 }
 
 // PlaceOrder is the customer's binding order of the approved terms: the

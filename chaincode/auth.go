@@ -75,9 +75,9 @@ func (t *tx) verify(message, signature string, m schema.Message) (*verified, err
 	if err != nil {
 		return nil, err
 	}
-	signer, err := schema.RecoverSigner(digest, signature)
+	signer, err := schema.RecoverSigner("signature", digest, signature)
 	if err != nil {
-		return nil, schema.Unauthorized("signature", "%v", err)
+		return nil, err
 	}
 	return t.accept(m, digest, signer, signature)
 }
@@ -110,11 +110,8 @@ func (t *tx) accept(m schema.Message, digest []byte, signer common.Address, sign
 	if used {
 		return nil, schema.Conflict("message.nonce", "nonce %s was already used by %s", nonce, signer.Hex())
 	}
-	k, err := t.key(keyNonce, signer.Hex(), nonce)
-	if err != nil {
-		return nil, err
-	}
-	if err := t.stub.PutState(k, []byte(t.txID)); err != nil {
+	receipt := schema.Receipt{TxID: t.txID, Digest: "0x" + hex.EncodeToString(digest)}
+	if _, err := t.put(receipt, keyNonce, signer.Hex(), nonce); err != nil {
 		return nil, fmt.Errorf("spend nonce: %w", err)
 	}
 	raw, err := json.Marshal(m)
@@ -123,12 +120,10 @@ func (t *tx) accept(m schema.Message, digest []byte, signer common.Address, sign
 	}
 	return &verified{signer: signer, digest: digest, act: schema.SignedAct{
 		Type: m.PrimaryType(), Message: raw, Signature: strings.ToLower(signature), Signer: signer.Hex(),
-		Digest: "0x" + hex.EncodeToString(digest), TxID: t.txID, Time: t.now.Format(time.RFC3339Nano),
+		Digest: receipt.Digest, TxID: t.txID, Time: t.now.Format(time.RFC3339Nano),
 	}}, nil
 }
 
-// signedBy checks that the act was signed with a key of the party that is
-// valid at the transaction time, and records the party on the act.
 // signedByParty loads the party id (field names the input that names it)
 // and checks that the act was signed by one of its valid keys.
 func (t *tx) signedByParty(v *verified, field, id string) (*schema.Party, error) {
@@ -139,14 +134,16 @@ func (t *tx) signedByParty(v *verified, field, id string) (*schema.Party, error)
 	return p, t.signedBy(v, p)
 }
 
+// signedBy checks that the act was signed with a key of the party that is
+// valid at the transaction time, and records the party on the act.
 func (t *tx) signedBy(v *verified, p *schema.Party) error {
-	now := t.now.Unix()
+	now := t.unix()
 	for _, k := range p.Keys {
 		if k.Address != v.signer.Hex() {
 			continue
 		}
 		switch {
-		case k.ValidAt(now):
+		case k.ValidAt(int64(now)):
 			v.act.Party = p.ID
 			return nil
 		case now < k.ValidFrom:

@@ -64,6 +64,9 @@ func begin(ctx contractapi.TransactionContextInterface) (*tx, error) {
 	return &tx{stub: stub, ctx: ctx, now: ts.AsTime().UTC(), txID: stub.GetTxID(), channel: stub.GetChannelID()}, nil
 }
 
+// unix is the transaction time in Unix seconds.
+func (t *tx) unix() schema.Uint { return schema.Uint(max(t.now.Unix(), 0)) }
+
 // stamp names this transaction on a record it changes.
 func (t *tx) stamp() schema.Stamp {
 	return schema.Stamp{TxID: t.txID, Time: t.now.Format(time.RFC3339Nano)}

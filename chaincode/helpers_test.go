@@ -128,7 +128,7 @@ func (e *env) addKey(p *scenario.Party, key *ecdsa.PrivateKey, from, until int64
 }
 
 // fees are the default fees with another annual fee.
-func fees(annual uint64) schema.Fees {
+func fees(annual schema.Uint) schema.Fees {
 	f := scenario.DefaultFees
 	f.AnnualFee = annual
 	return f

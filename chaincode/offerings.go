@@ -80,7 +80,7 @@ func (c *Registry) SubmitOffering(ctx contractapi.TransactionContextInterface, m
 		return "", err
 	}
 	ver := schema.OfferingVersion{OfferingContent: m.OfferingContent, Hash: hash, Submitted: v.act}
-	ref := schema.OfferingVersionRef(m.Offering, uint64(m.Version))
+	ref := schema.OfferingVersionRef(m.Offering, m.Version)
 	if _, err := t.putOnce("message.version", ver, string(ref.Record), ref.Attributes()...); err != nil {
 		return "", err
 	}
@@ -117,7 +117,7 @@ func (c *Registry) AcceptOffering(ctx contractapi.TransactionContextInterface, m
 	}
 	old := offerings.indexesOf(o)
 	o.Status = schema.OfferingPublished
-	o.PublishedVersion, o.PublishedHash = uint64(o.Version), o.Hash
+	o.PublishedVersion, o.PublishedHash = o.Version, o.Hash
 	o.Acts = append(o.Acts, v.act)
 	return offerings.save(t, "OfferingAccepted", o, old)
 }

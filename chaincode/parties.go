@@ -1,7 +1,6 @@
 package chaincode
 
 import (
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -28,14 +27,8 @@ func (c *Registry) RegisterParty(ctx contractapi.TransactionContextInterface, re
 	if err != nil {
 		return "", err
 	}
-	var reg schema.PartyRegistration
-	dec := json.NewDecoder(strings.NewReader(registration))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&reg); err != nil {
-		return "", schema.Invalid("party", "must be a JSON object with id, kind, name, ars, ags, leitwegId, inHouse: %v", err)
-	}
-	reg.Normalize()
-	if err := reg.Validate(); err != nil {
+	reg, err := schema.DecodeRegistration([]byte(registration))
+	if err != nil {
 		return "", err
 	}
 	if err := t.checkInHouse(reg.InHouse); err != nil {
@@ -44,9 +37,9 @@ func (c *Registry) RegisterParty(ctx contractapi.TransactionContextInterface, re
 	if found, err := parties.exists(t, reg.ID); err != nil {
 		return "", err
 	} else if found {
-		return "", schema.Conflict("party.id", "party %s is already registered", reg.ID)
+		return "", schema.Conflict("id", "party %s is already registered", reg.ID)
 	}
-	p := &schema.Party{PartyRegistration: reg, VouchedBy: msp, Keys: []schema.Key{}, Acts: []schema.SignedAct{}}
+	p := &schema.Party{PartyRegistration: *reg, VouchedBy: msp, Keys: []schema.Key{}, Acts: []schema.SignedAct{}}
 	return parties.save(t, "PartyRegistered", p, nil)
 }
 
@@ -68,14 +61,8 @@ func (c *Registry) SetInHouseRelationships(ctx contractapi.TransactionContextInt
 	if err := vouchedBy(p, msp); err != nil {
 		return "", err
 	}
-	var ids []string
-	if err := json.Unmarshal([]byte(anbieterIDs), &ids); err != nil {
-		return "", schema.Invalid("party.inHouse", "must be a JSON array of party ids: %v", err)
-	}
-	if ids == nil {
-		ids = []string{}
-	}
-	if err := schema.ValidateInHouse(ids); err != nil {
+	ids, err := schema.DecodeInHouse([]byte(anbieterIDs))
+	if err != nil {
 		return "", err
 	}
 	if err := t.checkInHouse(ids); err != nil {
@@ -88,7 +75,7 @@ func (c *Registry) SetInHouseRelationships(ctx contractapi.TransactionContextInt
 // checkInHouse verifies that each named party exists and is an Anbieter.
 func (t *tx) checkInHouse(ids []string) error {
 	for i, id := range ids {
-		field := fmt.Sprintf("party.inHouse[%d]", i)
+		field := fmt.Sprintf("inHouse[%d]", i)
 		p, err := parties.load(t, field, id)
 		if err != nil {
 			return err
@@ -136,9 +123,9 @@ func (c *Registry) AddKeyAsMember(ctx contractapi.TransactionContextInterface, m
 	if err != nil {
 		return "", err
 	}
-	signer, err := schema.RecoverSigner(digest, proofOfPossession)
+	signer, err := schema.RecoverSigner("proofOfPossession", digest, proofOfPossession)
 	if err != nil {
-		return "", schema.Unauthorized("proofOfPossession", "%v", err)
+		return "", err
 	}
 	v, err := t.accept(&m, digest, signer, proofOfPossession)
 	if err != nil {
@@ -159,9 +146,9 @@ func (c *Registry) AddKeyAsMember(ctx contractapi.TransactionContextInterface, m
 // nobody's yet, and adds it to the party from the later of its validFrom
 // and the transaction time.
 func (t *tx) addKey(p *schema.Party, m *schema.AddKeyMessage, v *verified, proofOfPossession string) (string, error) {
-	pop, err := schema.RecoverSigner(v.digest, proofOfPossession)
+	pop, err := schema.RecoverSigner("proofOfPossession", v.digest, proofOfPossession)
 	if err != nil {
-		return "", schema.Unauthorized("proofOfPossession", "%v", err)
+		return "", err
 	}
 	if pop.Hex() != m.Key {
 		return "", schema.Forbidden("proofOfPossession", "must be the new key %s's signature of the same message, not %s's", m.Key, pop.Hex())
@@ -172,11 +159,11 @@ func (t *tx) addKey(p *schema.Party, m *schema.AddKeyMessage, v *verified, proof
 	} else if found {
 		return "", schema.Conflict("message.key", "key %s is already registered to party %s", m.Key, owner)
 	}
-	from := max(int64(m.ValidFrom), t.now.Unix())
-	if m.ValidUntil != 0 && int64(m.ValidUntil) <= from {
+	from := max(m.ValidFrom, t.unix())
+	if m.ValidUntil != 0 && m.ValidUntil <= from {
 		return "", schema.Invalid("message.validUntil", "must be after the key becomes valid (%d)", from)
 	}
-	p.Keys = append(p.Keys, schema.Key{Address: m.Key, ValidFrom: from, ValidUntil: int64(m.ValidUntil), AddedTx: t.txID})
+	p.Keys = append(p.Keys, schema.Key{Address: m.Key, ValidFrom: from, ValidUntil: m.ValidUntil, AddedTx: t.txID})
 	v.act.ProofOfPossession = strings.ToLower(proofOfPossession)
 	p.Acts = append(p.Acts, v.act)
 	if _, err := t.put(p.ID, keyKeyOwner, m.Key); err != nil {
@@ -232,7 +219,7 @@ func (c *Registry) RevokeKeyAsMember(ctx contractapi.TransactionContextInterface
 // revokeKey ends the key's validity at the transaction time (at once, if
 // it is not valid yet).
 func (t *tx) revokeKey(p *schema.Party, m *schema.RevokeKeyMessage) (string, error) {
-	now := t.now.Unix()
+	now := t.unix()
 	i := slices.IndexFunc(p.Keys, func(k schema.Key) bool { return k.Address == m.Key })
 	if i < 0 {
 		return "", schema.NotFound("message.key", "party %s has no key %s", p.ID, m.Key)

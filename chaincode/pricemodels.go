@@ -10,8 +10,8 @@ import (
 
 // priceModelRef is what the price-model hash index points to.
 type priceModelRef struct {
-	Offering string `json:"offering"`
-	Version  uint64 `json:"version"`
+	Offering string      `json:"offering"`
+	Version  schema.Uint `json:"version"`
 }
 
 // PublishPriceModel publishes the next price-model version of an offering,
@@ -38,9 +38,9 @@ func (c *Registry) PublishPriceModel(ctx contractapi.TransactionContextInterface
 		return "", err
 	}
 	switch {
-	case uint64(m.Version) <= latest:
+	case m.Version <= latest:
 		return "", schema.Conflict("message.version", "price-model version %d of offering %s is published and write-once; the next is %d", m.Version, o.Offering, latest+1)
-	case uint64(m.Version) != latest+1:
+	case m.Version != latest+1:
 		return "", schema.Conflict("message.version", "the next price-model version of offering %s is %d", o.Offering, latest+1)
 	case m.PredecessorHash != predecessor:
 		return "", schema.Conflict("message.predecessorHash", "must be the hash of version %d: %s", latest, predecessor)
@@ -50,7 +50,7 @@ func (c *Registry) PublishPriceModel(ctx contractapi.TransactionContextInterface
 		return "", err
 	}
 	pm := schema.PriceModel{PriceModelContent: m.PriceModelContent, Hash: hash, Published: v.act}
-	ref := schema.PriceModelRef(o.Offering, uint64(m.Version))
+	ref := schema.PriceModelRef(o.Offering, m.Version)
 	raw, err := t.putOnce("message.version", pm, string(ref.Record), ref.Attributes()...)
 	if err != nil {
 		return "", err
@@ -66,13 +66,13 @@ func (c *Registry) PublishPriceModel(ctx contractapi.TransactionContextInterface
 
 // latestPriceModel returns the newest price-model version of an offering
 // and its hash (0 and ZeroHash when there is none).
-func (t *tx) latestPriceModel(offering string) (uint64, string, error) {
+func (t *tx) latestPriceModel(offering string) (schema.Uint, string, error) {
 	it, err := t.stub.GetStateByPartialCompositeKey(string(schema.RecordPriceModel), []string{offering})
 	if err != nil {
 		return 0, "", fmt.Errorf("list price models: %w", err)
 	}
 	defer it.Close()
-	var latest uint64
+	var latest schema.Uint
 	hash := schema.ZeroHash
 	for it.HasNext() {
 		kv, err := it.Next()
@@ -83,8 +83,8 @@ func (t *tx) latestPriceModel(offering string) (uint64, string, error) {
 		if err := json.Unmarshal(kv.Value, &pm); err != nil {
 			return 0, "", fmt.Errorf("decode price model: %w", err)
 		}
-		if uint64(pm.Version) > latest {
-			latest, hash = uint64(pm.Version), pm.Hash
+		if pm.Version > latest {
+			latest, hash = pm.Version, pm.Hash
 		}
 	}
 	return latest, hash, nil
@@ -92,7 +92,7 @@ func (t *tx) latestPriceModel(offering string) (uint64, string, error) {
 
 // priceModelByHash returns the price-model version of an offering that has
 // a hash; field names the hash in the refusal when there is none.
-func (t *tx) priceModelByHash(field, offering, hash string) (uint64, error) {
+func (t *tx) priceModelByHash(field, offering, hash string) (schema.Uint, error) {
 	var ref priceModelRef
 	if found, err := t.get(&ref, keyPriceModelHash, hash); err != nil {
 		return 0, err

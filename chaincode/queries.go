@@ -46,7 +46,7 @@ func (c *Registry) read(ctx contractapi.TransactionContextInterface, field, what
 }
 
 // readVersion returns a version of a record, given as text.
-func (c *Registry) readVersion(ctx contractapi.TransactionContextInterface, what string, ref func(string, uint64) schema.Ref, id, ver string) (string, error) {
+func (c *Registry) readVersion(ctx contractapi.TransactionContextInterface, what string, ref func(string, schema.Uint) schema.Ref, id, ver string) (string, error) {
 	v, err := schema.ParseVersion("version", ver)
 	if err != nil {
 		return "", err
@@ -115,13 +115,13 @@ func (c *Registry) GetEndorsementPolicy(ctx contractapi.TransactionContextInterf
 // ListOfferings pages through offerings: all (by = ""), or by themenfeld,
 // supplier, anbieter, status or leika.
 func (c *Registry) ListOfferings(ctx contractapi.TransactionContextInterface, by, value, pageSize, bookmark string) (string, error) {
-	return listBy(ctx, schema.RecordOffering, schema.OfferingFilters, by, value, pageSize, bookmark)
+	return listBy(ctx, schema.RecordOffering, by, value, pageSize, bookmark)
 }
 
 // ListAgreements pages through agreements: all (by = ""), or by customer,
 // supplier, anbieter or status.
 func (c *Registry) ListAgreements(ctx contractapi.TransactionContextInterface, by, value, pageSize, bookmark string) (string, error) {
-	return listBy(ctx, schema.RecordAgreement, schema.AgreementFilters, by, value, pageSize, bookmark)
+	return listBy(ctx, schema.RecordAgreement, by, value, pageSize, bookmark)
 }
 
 // ListPriceModels pages through the price-model versions of an offering, oldest first.
@@ -129,15 +129,43 @@ func (c *Registry) ListPriceModels(ctx contractapi.TransactionContextInterface, 
 	return list(ctx, listing{scan: string(schema.RecordPriceModel), attrs: []string{offering}}, pageSize, bookmark)
 }
 
-// History returns every committed change of a record, newest first: record
-// is party, offering, agreement, priceModel (id "offering/version") or
-// feeVersion (id "agreement/version").
-func (c *Registry) History(ctx contractapi.TransactionContextInterface, record, id string) (string, error) {
+// GetReceipt returns the receipt of the act a signer (an Ethereum address)
+// submitted under a nonce: the transaction that carried it and the digest
+// signed. A client that sent an act again learns so from it.
+func (c *Registry) GetReceipt(ctx contractapi.TransactionContextInterface, signer, nonce string) (string, error) {
+	t, err := begin(ctx)
+	if err != nil {
+		return "", err
+	}
+	k, err := t.key(keyNonce, signer, nonce)
+	if err != nil {
+		return "", schema.Invalid("signer", "%v", err)
+	}
+	raw, err := t.stub.GetState(k)
+	if err != nil {
+		return "", fmt.Errorf("read receipt: %w", err)
+	}
+	if raw == nil {
+		return "", schema.NotFound("nonce", "%s used no nonce %s", signer, nonce)
+	}
+	return string(raw), nil
+}
+
+// History pages through every committed change of a record, newest first:
+// record is party, offering, agreement, priceModel (id "offering/version")
+// or feeVersion (id "agreement/version"). The bookmark of the next page is
+// the transaction of the last change on this one, so pages stay put while
+// newer changes arrive.
+func (c *Registry) History(ctx contractapi.TransactionContextInterface, record, id, pageSize, bookmark string) (string, error) {
 	r := schema.Record(record)
 	switch r {
 	case schema.RecordParty, schema.RecordOffering, schema.RecordAgreement, schema.RecordPriceModel, schema.RecordFeeVersion:
 	default:
 		return "", schema.Invalid("record", "must be party, offering, agreement, priceModel or feeVersion")
+	}
+	size, err := parsePageSize(pageSize)
+	if err != nil {
+		return "", err
 	}
 	ref, err := schema.ParseRef("id", r, id)
 	if err != nil {
@@ -153,22 +181,35 @@ func (c *Registry) History(ctx contractapi.TransactionContextInterface, record, 
 		return "", fmt.Errorf("history: %w", err)
 	}
 	defer it.Close()
-	out := []schema.HistoryEntry{}
+	page := schema.Page[schema.HistoryEntry]{Items: []schema.HistoryEntry{}}
+	seen, skipping := 0, bookmark != ""
 	for it.HasNext() {
 		m, err := it.Next()
 		if err != nil {
 			return "", fmt.Errorf("history: %w", err)
 		}
+		seen++
+		if skipping {
+			skipping = m.TxId != bookmark
+			continue
+		}
+		if len(page.Items) == int(size) {
+			page.Bookmark = page.Items[len(page.Items)-1].TxID
+			break
+		}
 		e := schema.HistoryEntry{TxID: m.TxId, Time: m.Timestamp.AsTime().UTC().Format(time.RFC3339Nano), IsDelete: m.IsDelete}
 		if !m.IsDelete {
 			e.Value = m.Value
 		}
-		out = append(out, e)
+		page.Items = append(page.Items, e)
 	}
-	if len(out) == 0 {
+	switch {
+	case seen == 0:
 		return "", schema.NotFound("id", "no %s %s", record, id)
+	case skipping:
+		return "", schema.Invalid("bookmark", "is not a bookmark of this history")
 	}
-	raw, err := json.Marshal(out)
+	raw, err := json.Marshal(page)
 	if err != nil {
 		return "", fmt.Errorf("encode history: %w", err)
 	}
@@ -177,12 +218,13 @@ func (c *Registry) History(ctx contractapi.TransactionContextInterface, record, 
 
 // listBy pages through records of a kind: all (by = ""), or through the
 // index by one of the filters.
-func listBy(ctx contractapi.TransactionContextInterface, r schema.Record, filters []string, by, value, pageSize, bookmark string) (string, error) {
+func listBy(ctx contractapi.TransactionContextInterface, r schema.Record, by, value, pageSize, bookmark string) (string, error) {
+	value, err := schema.NormalizeFilter(r, by, value)
+	if err != nil {
+		return "", err
+	}
 	if by == "" {
 		return list(ctx, listing{scan: string(r), attrs: []string{}}, pageSize, bookmark)
-	}
-	if !slices.Contains(filters, by) {
-		return "", schema.Invalid("by", "must be one of %s, or empty", strings.Join(filters, ", "))
 	}
 	return list(ctx, listing{scan: indexName(r, by), attrs: []string{value}, record: r}, pageSize, bookmark)
 }

@@ -2,7 +2,9 @@ package chaincode_test
 
 import (
 	"crypto/ecdsa"
+	"encoding/hex"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -16,6 +18,23 @@ import (
 // Every rejection path of the workflow: each act is refused with the right
 // code and field, and writes nothing.
 func TestRejections(t *testing.T) { onEachLedger(t, testRejections) }
+
+// unrecoverable is a well-formed signature from which no public key
+// recovers: its r is no x coordinate of a point on secp256k1.
+func unrecoverable(t testing.TB) string {
+	t.Helper()
+	digest := crypto.Keccak256([]byte("any digest"))
+	for x := byte(1); x < 255; x++ {
+		sig := make([]byte, 65)
+		sig[31], sig[63] = x, 1
+		if _, err := crypto.SigToPub(digest, sig); err != nil {
+			sig[64] = 27
+			return "0x" + hex.EncodeToString(sig)
+		}
+	}
+	t.Fatal("every r recovers a key")
+	return ""
+}
 
 func testRejections(t *testing.T, e *env) {
 	ctx := t.Context()
@@ -43,6 +62,12 @@ func testRejections(t *testing.T, e *env) {
 				mut(m)
 			}
 			return e.act(m, key)
+		}
+	}
+	signedWith := func(sig string) func() (*client.Result, error) {
+		return func() (*client.Result, error) {
+			m := &schema.ExpressInterestMessage{Agreement: e.b.ID("new"), Offering: s.Offering.Offering, Customer: s.Customer.ID, Replay: e.b.Replay()}
+			return e.client.Act(ctx, &schema.Act{Message: m, Signature: sig})
 		}
 	}
 	approve := func(p *scenario.Party, mut func(*schema.ApproveFeesMessage)) func() (*client.Result, error) {
@@ -96,20 +121,33 @@ func testRejections(t *testing.T, e *env) {
 			m.Agreement = "tampered"
 			return e.client.Act(ctx, act)
 		}, schema.CodeForbidden, "signature"},
-		{"malformed signature", func() (*client.Result, error) {
-			m := &schema.ExpressInterestMessage{Agreement: e.b.ID("new"), Offering: s.Offering.Offering, Customer: s.Customer.ID, Replay: e.b.Replay()}
-			return e.client.Act(ctx, &schema.Act{Message: m, Signature: "0x1234"})
-		}, schema.CodeUnauthorized, "signature"},
-		{"replayed nonce", func() (*client.Result, error) {
-			return e.act(replayed, s.Customer.Key)
+		{"malformed signature", signedWith("0x1234"), schema.CodeInvalid, "signature"},
+		{"signature not hex", signedWith("0x" + strings.Repeat("zz", 65)), schema.CodeInvalid, "signature"},
+		{"signature all zeros", signedWith("0x" + strings.Repeat("00", 65)), schema.CodeInvalid, "signature"},
+		{"signature with a bad v", signedWith("0x" + strings.Repeat("11", 64) + "1d"), schema.CodeInvalid, "signature"},
+		{"signature that recovers to no key", signedWith(unrecoverable(t)), schema.CodeForbidden, "signature"},
+		{"a used nonce under another message", func() (*client.Result, error) {
+			other := *replayed
+			other.Agreement = e.b.ID("replay-other")
+			return e.act(&other, s.Customer.Key)
 		}, schema.CodeConflict, "message.nonce"},
 		{"passed deadline", interest(s.Customer.Key, func(m *schema.ExpressInterestMessage) {
 			m.Deadline = schema.Uint(time.Now().Add(-time.Minute).Unix())
 		}), schema.CodeInvalid, "message.deadline"},
 		{"unknown field in the message", raw(fmt.Sprintf(`{"agreement":"x","offering":%q,"customer":%q,"parentAgreement":"","nonce":"1","deadline":"9999999999","price":"0"}`, s.Offering.Offering, s.Customer.ID)),
-			schema.CodeInvalid, "message"},
+			schema.CodeInvalid, "message.price"},
 		{"number out of range", raw(fmt.Sprintf(`{"agreement":"x","offering":%q,"customer":%q,"parentAgreement":"","nonce":"1","deadline":"-5"}`, s.Offering.Offering, s.Customer.ID)),
-			schema.CodeInvalid, "message"},
+			schema.CodeInvalid, "message.deadline"},
+		{"a missing field is named, not taken for zero", raw(fmt.Sprintf(`{"agreement":"x","offering":%q,"parentAgreement":"","nonce":"1","deadline":"9999999999"}`, s.Offering.Offering)),
+			schema.CodeInvalid, "message.customer"},
+		{"a deadline beyond 9999", interest(s.Customer.Key, func(m *schema.ExpressInterestMessage) { m.Deadline = 1 << 63 }), schema.CodeInvalid, "message.deadline"},
+		{"a fee of 2^63 cents", func() (*client.Result, error) {
+			m := neg.EnterFeesMessage(fees(1 << 63))
+			return e.act(m, s.Supplier.Key)
+		}, schema.CodeInvalid, "message.annualFee"},
+		{"a fee above the bound of money", func() (*client.Result, error) {
+			return e.act(neg.EnterFeesMessage(fees(schema.MaxCents+1)), s.Supplier.Key)
+		}, schema.CodeInvalid, "message.annualFee"},
 
 		// The in-house relationship (§108 GWB).
 		{"no in-house relationship with the Anbieter", func() (*client.Result, error) {
@@ -165,15 +203,15 @@ func testRejections(t *testing.T, e *env) {
 		{"malformed document hash", offering(func(m *schema.SubmitOfferingMessage) { m.DocumentHashes = []string{"0x12"} }), schema.CodeInvalid, "message.documentHashes[0]"},
 		{"Anbieter that is no Anbieter", offering(func(m *schema.SubmitOfferingMessage) { m.Anbieter = s.Customer.ID }), schema.CodeInvalid, "message.anbieter"},
 		{"new offering starting at version 2", offering(func(m *schema.SubmitOfferingMessage) { m.Version = 2 }), schema.CodeConflict, "message.version"},
-		{"malformed ARS", register(func(r *schema.PartyRegistration) { r.ARS = "13004000000" }), schema.CodeInvalid, "party.ars"},
-		{"ARS with an unknown Land code", register(func(r *schema.PartyRegistration) { r.ARS, r.AGS = "173150000000", "" }), schema.CodeInvalid, "party.ars"},
-		{"malformed AGS", register(func(r *schema.PartyRegistration) { r.AGS = "1300400" }), schema.CodeInvalid, "party.ags"},
-		{"ARS and AGS of different municipalities", register(func(r *schema.PartyRegistration) { r.ARS = "053150000000" }), schema.CodeInvalid, "party.ags"},
-		{"Leitweg-ID with wrong check digits", register(func(r *schema.PartyRegistration) { r.LeitwegID = "13004000-0001-00" }), schema.CodeInvalid, "party.leitwegId"},
-		{"Kommune without ARS or AGS", register(func(r *schema.PartyRegistration) { r.AGS = "" }), schema.CodeInvalid, "party.ars"},
-		{"in-house relationship with a non-Anbieter", register(func(r *schema.PartyRegistration) { r.InHouse = []string{s.Supplier.ID} }), schema.CodeInvalid, "party.inHouse[0]"},
-		{"unknown party kind", register(func(r *schema.PartyRegistration) { r.Kind = "Verein" }), schema.CodeInvalid, "party.kind"},
-		{"registering an existing party", register(func(r *schema.PartyRegistration) { r.ID = s.Customer.ID }), schema.CodeConflict, "party.id"},
+		{"malformed ARS", register(func(r *schema.PartyRegistration) { r.ARS = "13004000000" }), schema.CodeInvalid, "ars"},
+		{"ARS with an unknown Land code", register(func(r *schema.PartyRegistration) { r.ARS, r.AGS = "173150000000", "" }), schema.CodeInvalid, "ars"},
+		{"malformed AGS", register(func(r *schema.PartyRegistration) { r.AGS = "1300400" }), schema.CodeInvalid, "ags"},
+		{"ARS and AGS of different municipalities", register(func(r *schema.PartyRegistration) { r.ARS = "053150000000" }), schema.CodeInvalid, "ags"},
+		{"Leitweg-ID with wrong check digits", register(func(r *schema.PartyRegistration) { r.LeitwegID = "13004000-0001-00" }), schema.CodeInvalid, "leitwegId"},
+		{"Kommune without ARS or AGS", register(func(r *schema.PartyRegistration) { r.AGS = "" }), schema.CodeInvalid, "ars"},
+		{"in-house relationship with a non-Anbieter", register(func(r *schema.PartyRegistration) { r.InHouse = []string{s.Supplier.ID} }), schema.CodeInvalid, "inHouse[0]"},
+		{"unknown party kind", register(func(r *schema.PartyRegistration) { r.Kind = "Verein" }), schema.CodeInvalid, "kind"},
+		{"registering an existing party", register(func(r *schema.PartyRegistration) { r.ID = s.Customer.ID }), schema.CodeConflict, "id"},
 
 		// Member administration.
 		{"registration by a client, not an admin", func() (*client.Result, error) {
@@ -256,4 +294,38 @@ func testKeyLifecycle(t *testing.T, e *env) {
 	// A key with an expiry in the past cannot be added.
 	_, err = e.b.AddKey(ctx, s.Customer, newKey(t), 1, 2)
 	requireRefused(t, err, schema.CodeInvalid, "message.validUntil")
+}
+
+// An act sent again is answered with its first commit (the client asks the
+// chaincode for the receipt under the signer's nonce); another message
+// under the used nonce is a conflict.
+func TestActsSentAgain(t *testing.T) { onEachLedger(t, testActsSentAgain) }
+
+func testActsSentAgain(t *testing.T, e *env) {
+	s := e.marketplace()
+	ctx := t.Context()
+	m := &schema.ExpressInterestMessage{Agreement: e.b.ID("again"), Offering: s.Offering.Offering, Customer: s.Customer.ID, Replay: e.b.Replay()}
+	act := e.signed(m, s.Customer.Key)
+	first, err := e.client.Act(ctx, act)
+	require.NoError(t, err)
+	require.False(t, first.Replayed)
+	height := e.height()
+
+	again, err := e.client.Act(ctx, act)
+	require.NoError(t, err)
+	require.True(t, again.Replayed)
+	require.Equal(t, first.TxID, again.TxID)
+	require.Equal(t, first.BlockNumber, again.BlockNumber)
+	require.JSONEq(t, string(first.Payload), string(again.Payload))
+	require.Equal(t, height, e.height(), "nothing committed")
+
+	// Through a client that never saw the first answer (a restarted portal).
+	fresh, err := e.reconnect().Act(ctx, act)
+	require.NoError(t, err)
+	require.Equal(t, first.TxID, fresh.TxID)
+
+	other := *m
+	other.Agreement = e.b.ID("again-other")
+	_, err = e.act(&other, s.Customer.Key)
+	requireRefused(t, err, schema.CodeConflict, "message.nonce")
 }

@@ -38,23 +38,23 @@ func testWorkflowEndToEnd(t *testing.T, e *env) {
 	require.Equal(t, schema.AgreementApproved, d.Agreement.Status)
 	require.NoError(t, d.Order(ctx))
 	require.Equal(t, schema.AgreementConcluded, d.Agreement.Status)
-	require.Equal(t, uint64(1), d.Agreement.EffectiveVersion)
+	require.Equal(t, schema.Uint(1), d.Agreement.EffectiveVersion)
 	firstTerms := d.Agreement.TermsHash
 
 	// Fee change in September: a new fee version, approved again by both.
 	require.NoError(t, d.EnterFees(ctx, fees(1_100_000)))
 	require.Equal(t, schema.AgreementFeeChangePending, d.Agreement.Status)
-	require.Equal(t, uint64(1), d.Agreement.EffectiveVersion, "the old fees stay in force until both approve")
+	require.Equal(t, schema.Uint(1), d.Agreement.EffectiveVersion, "the old fees stay in force until both approve")
 	require.NoError(t, d.Approve(ctx, s.Anbieter))
 	require.NoError(t, d.Approve(ctx, s.Customer))
 	require.Equal(t, schema.AgreementConcluded, d.Agreement.Status)
-	require.Equal(t, uint64(2), d.Agreement.EffectiveVersion)
+	require.Equal(t, schema.Uint(2), d.Agreement.EffectiveVersion)
 	require.NotEqual(t, firstTerms, d.Agreement.EffectiveTerms)
 
 	fv1, err := e.client.FeeVersion(ctx, d.ID, 1)
 	require.NoError(t, err)
 	require.Equal(t, firstTerms, fv1.TermsHash, "fee version 1 is kept as entered")
-	require.Equal(t, uint64(1_000_000), fv1.Fees.AnnualFee)
+	require.Equal(t, schema.Uint(1_000_000), fv1.Fees.AnnualFee)
 
 	// A sub-agreement under the concluded one (a Land re-lends to its Kommunen).
 	sub := s.Deal("koeln-bauantrag-bezirk", "koeln-bauantrag")
@@ -176,10 +176,10 @@ func testOfferingVersionsAndPriceModels(t *testing.T, e *env) {
 	v2.Title = "Digitaler Bauantrag 2.0"
 	o := decode[schema.Offering](t, e.mustAct(v2, s.Supplier.Key))
 	require.Equal(t, schema.OfferingSubmitted, o.Status)
-	require.Equal(t, uint64(1), o.PublishedVersion, "version 1 stays on the marketplace until 2 is accepted")
+	require.Equal(t, schema.Uint(1), o.PublishedVersion, "version 1 stays on the marketplace until 2 is accepted")
 	o = decode[schema.Offering](t, e.mustAct(&schema.AcceptOfferingMessage{
 		Offering: o.Offering, Version: 2, OfferingHash: o.Hash, Replay: e.b.Replay()}, s.Anbieter.Key))
-	require.Equal(t, uint64(2), o.PublishedVersion)
+	require.Equal(t, schema.Uint(2), o.PublishedVersion)
 	old, err := e.client.OfferingVersion(ctx, o.Offering, 1)
 	require.NoError(t, err)
 	require.Equal(t, "Digitaler Bauantrag", old.Title)

@@ -2,8 +2,11 @@ package client
 
 import (
 	"context"
+	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/efa-marktplatz/registry/schema"
 )
@@ -12,12 +15,64 @@ import (
 // function its authority calls for. The result's payload is the record the
 // act changed. An act on the member's authority must go through a client of
 // the member org's admin identity.
+//
+// Acts are idempotent: an act sent again — the same signer, nonce and
+// signed message, after an answer was lost, say — is not refused as a
+// reused nonce but answered with the original transaction (Result.Replayed).
+// A different message under a used nonce stays a conflict.
 func (c *Client) Act(ctx context.Context, act *schema.Act) (*Result, error) {
 	args, err := act.Args()
 	if err != nil {
 		return nil, fmt.Errorf("client: %w", err)
 	}
-	return c.Submit(ctx, act.Function(), args...)
+	r, err := c.Submit(ctx, act.Function(), args...)
+	var re *schema.Error
+	if err == nil || !errors.As(err, &re) || re.Code != schema.CodeConflict || re.Field != "message.nonce" {
+		return r, err
+	}
+	original, rerr := c.original(ctx, act)
+	if rerr != nil {
+		return nil, errors.Join(err, fmt.Errorf("client: looking for the act's first commit: %w", rerr))
+	}
+	if original == nil {
+		return nil, err // another message under the nonce
+	}
+	return original, nil
+}
+
+// original returns the result of the act's earlier commit, if the registry
+// holds the same signer's receipt for the nonce with the same digest; nil
+// when the nonce was spent on another message.
+func (c *Client) original(ctx context.Context, act *schema.Act) (*Result, error) {
+	signer, err := act.Signer(c.b.Channel())
+	if err != nil {
+		return nil, err
+	}
+	receipt, err := query[schema.Receipt](ctx, c, schema.FnGetReceipt, signer.Hex(), schema.ReplayOf(act.Message).Nonce)
+	if err != nil {
+		return nil, err
+	}
+	digest, err := act.Digest(c.b.Channel())
+	if err != nil {
+		return nil, err
+	}
+	if receipt.Digest != "0x"+hex.EncodeToString(digest) {
+		return nil, nil
+	}
+	block, err := c.b.TxBlock(ctx, receipt.TxID)
+	if err != nil {
+		return nil, err
+	}
+	entries, err := c.History(ctx, act.Record())
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range entries {
+		if e.TxID == receipt.TxID {
+			return &Result{TxID: receipt.TxID, BlockNumber: block, Payload: e.Value, Replayed: true}, nil
+		}
+	}
+	return nil, fmt.Errorf("transaction %s of the receipt wrote no %s %s", receipt.TxID, act.Record().Record, act.Record())
 }
 
 // RegisterParty registers a party the member org vouches for (an admin
@@ -32,14 +87,31 @@ func (c *Client) RegisterParty(ctx context.Context, reg schema.PartyRegistration
 }
 
 // SetInHouse replaces the Anbieter a party may order from (§108 GWB; an
-// admin identity's client of the vouching member org).
+// admin identity's client of the vouching member org). A list equal to the
+// party's writes no transaction: the result is the party's last change
+// (Result.Unchanged).
 func (c *Client) SetInHouse(ctx context.Context, party string, anbieter []string) (*Result, error) {
 	if anbieter == nil {
 		anbieter = []string{}
 	}
-	raw, err := json.Marshal(anbieter)
+	raw, err := c.Record(ctx, schema.PartyRef(party))
+	if err != nil {
+		return nil, err
+	}
+	var p schema.Party
+	if err := json.Unmarshal(raw, &p); err != nil {
+		return nil, fmt.Errorf("client: decode party %s: %w", party, err)
+	}
+	if slices.Equal(p.InHouse, anbieter) {
+		block, err := c.b.TxBlock(ctx, p.Updated.TxID)
+		if err != nil {
+			return nil, err
+		}
+		return &Result{TxID: p.Updated.TxID, BlockNumber: block, Payload: raw, Unchanged: true}, nil
+	}
+	list, err := json.Marshal(anbieter)
 	if err != nil {
 		return nil, fmt.Errorf("client: encode in-house relationships: %w", err)
 	}
-	return c.Submit(ctx, schema.FnSetInHouseRelationships, party, string(raw))
+	return c.Submit(ctx, schema.FnSetInHouseRelationships, party, string(list))
 }

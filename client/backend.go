@@ -16,6 +16,10 @@ type Backend interface {
 	ChaincodeEvents(ctx context.Context, from Position) iter.Seq2[*Event, error]
 	// Height is the number of blocks on the channel.
 	Height(ctx context.Context) (uint64, error)
+	// TxBlock is the number of the block that holds a committed transaction.
+	TxBlock(ctx context.Context, txID string) (uint64, error)
+	// Channel names the channel, whose EIP-712 domain acts are signed in.
+	Channel() string
 	// Close releases the backend's connections.
 	Close() error
 }
@@ -25,6 +29,13 @@ type Result struct {
 	TxID        string
 	BlockNumber uint64
 	Payload     []byte
+	// Replayed says the act had been committed before, by this transaction:
+	// it was sent again (after a lost answer, say), and Payload is the
+	// record as that transaction wrote it.
+	Replayed bool
+	// Unchanged says the request changed nothing, so no transaction was
+	// submitted: TxID and Payload are the record's last change.
+	Unchanged bool
 }
 
 // Event is a chaincode event of a committed, valid transaction.

@@ -128,3 +128,15 @@ func (e *Embedded) Evidence(_ context.Context, txIDs []string, from *uint64) (*e
 	}
 	return &evidence.Set{Backend: evidence.BackendEmbedded, Channel: e.l.ChannelID(), Chaincode: e.chaincode, Embedded: blocks}, nil
 }
+
+// TxBlock implements Backend.
+func (e *Embedded) TxBlock(_ context.Context, txID string) (uint64, error) {
+	_, loc, err := e.l.Transaction(txID)
+	if err != nil {
+		return 0, embeddedErr(err)
+	}
+	return loc.BlockNumber, nil
+}
+
+// Channel implements Backend.
+func (e *Embedded) Channel() string { return e.l.ChannelID() }

@@ -67,5 +67,5 @@ func Example() {
 	}
 	// Output:
 	// Stadt Köln vouched for by DataportMSP with 1 key
-	// conflict party.id
+	// conflict id
 }

@@ -42,6 +42,19 @@ func (f *Fabric) Evidence(ctx context.Context, txIDs []string, _ *uint64) (*evid
 	return &evidence.Set{Backend: evidence.BackendFabric, Channel: f.cfg.Channel, Chaincode: f.cfg.Chaincode, Fabric: fb}, nil
 }
 
+// TxBlock implements Backend, asking the peer's qscc for the block that
+// holds the transaction.
+func (f *Fabric) TxBlock(ctx context.Context, txID string) (uint64, error) {
+	_, b, err := f.qsccBlock(ctx, "GetBlockByTxID", txID)
+	if err != nil {
+		return 0, fmt.Errorf("client: block of tx %s: %w", txID, err)
+	}
+	return b.GetHeader().GetNumber(), nil
+}
+
+// Channel implements Backend.
+func (f *Fabric) Channel() string { return f.cfg.Channel }
+
 // qsccBlock evaluates a qscc function that returns a block, on the channel
 // with one further argument.
 func (f *Fabric) qsccBlock(ctx context.Context, function, arg string) ([]byte, *common.Block, error) {

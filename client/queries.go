@@ -18,7 +18,7 @@ func (c *Client) Record(ctx context.Context, ref schema.Ref) (json.RawMessage, e
 	}
 	args := []string{ref.ID}
 	if ref.Record.Versioned() {
-		args = append(args, strconv.FormatUint(ref.Version, 10))
+		args = append(args, strconv.FormatUint(uint64(ref.Version), 10))
 	}
 	return c.Evaluate(ctx, fn, args...)
 }
@@ -34,12 +34,12 @@ func (c *Client) Offering(ctx context.Context, id string) (*schema.Offering, err
 }
 
 // OfferingVersion returns a version of an offering, as submitted.
-func (c *Client) OfferingVersion(ctx context.Context, id string, v uint64) (*schema.OfferingVersion, error) {
+func (c *Client) OfferingVersion(ctx context.Context, id string, v schema.Uint) (*schema.OfferingVersion, error) {
 	return decoded[schema.OfferingVersion](ctx, c, schema.OfferingVersionRef(id, v))
 }
 
 // PriceModel returns a price-model version of an offering.
-func (c *Client) PriceModel(ctx context.Context, offering string, v uint64) (*schema.PriceModel, error) {
+func (c *Client) PriceModel(ctx context.Context, offering string, v schema.Uint) (*schema.PriceModel, error) {
 	return decoded[schema.PriceModel](ctx, c, schema.PriceModelRef(offering, v))
 }
 
@@ -49,7 +49,7 @@ func (c *Client) Agreement(ctx context.Context, id string) (*schema.Agreement, e
 }
 
 // FeeVersion returns a fee version of an agreement.
-func (c *Client) FeeVersion(ctx context.Context, agreement string, v uint64) (*schema.FeeVersion, error) {
+func (c *Client) FeeVersion(ctx context.Context, agreement string, v schema.Uint) (*schema.FeeVersion, error) {
 	return decoded[schema.FeeVersion](ctx, c, schema.FeeVersionRef(agreement, v))
 }
 
@@ -59,9 +59,27 @@ func (c *Client) EndorsementPolicy(ctx context.Context, agreement string) ([]str
 	return query[[]string](ctx, c, schema.FnGetEndorsementPolicy, agreement)
 }
 
+// HistoryPage returns a page of the committed changes of a record, newest
+// first.
+func (c *Client) HistoryPage(ctx context.Context, ref schema.Ref, p PageRequest) (*schema.Page[schema.HistoryEntry], error) {
+	return query[*schema.Page[schema.HistoryEntry]](ctx, c, schema.FnHistory, append([]string{string(ref.Record), ref.String()}, p.args()...)...)
+}
+
 // History returns every committed change of a record, newest first.
 func (c *Client) History(ctx context.Context, ref schema.Ref) ([]schema.HistoryEntry, error) {
-	return query[[]schema.HistoryEntry](ctx, c, schema.FnHistory, string(ref.Record), ref.String())
+	var out []schema.HistoryEntry
+	p := PageRequest{Size: 1000}
+	for {
+		page, err := c.HistoryPage(ctx, ref, p)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, page.Items...)
+		if page.Bookmark == "" {
+			return out, nil
+		}
+		p.Bookmark = page.Bookmark
+	}
 }
 
 // Domain returns the EIP-712 domain of the channel, as the chaincode states it.

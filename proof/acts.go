@@ -31,7 +31,7 @@ func (c *checker) signedContent(act *schema.SignedAct, primaryType string, conte
 
 // signedMessageErr checks that an act on the agreement signed what the
 // records hold: its target, the fees entered, the terms approved or ordered.
-func signedMessageErr(a *schema.Agreement, act *schema.SignedAct, m schema.Message, fvs map[uint64]*schema.FeeVersion) error {
+func signedMessageErr(a *schema.Agreement, act *schema.SignedAct, m schema.Message, fvs map[schema.Uint]*schema.FeeVersion) error {
 	target := ""
 	switch m := m.(type) {
 	case *schema.ExpressInterestMessage:
@@ -42,12 +42,12 @@ func signedMessageErr(a *schema.Agreement, act *schema.SignedAct, m schema.Messa
 		}
 	case *schema.EnterFeesMessage:
 		target = m.Agreement
-		fv := fvs[uint64(m.FeeVersion)]
+		fv := fvs[m.FeeVersion]
 		switch {
 		case fv == nil:
 			return fmt.Errorf("entered fee version %d, which the bundle does not present", m.FeeVersion)
-		case fv.PriceModelHash != m.PriceModelHash || fv.Fees != (schema.Fees{AnnualFee: uint64(m.AnnualFee), ProRataFee: uint64(m.ProRataFee),
-			ConnectionFee: uint64(m.ConnectionFee), ScopeOfUse: m.ScopeOfUse}):
+		case fv.PriceModelHash != m.PriceModelHash || fv.Fees != (schema.Fees{AnnualFee: m.AnnualFee, ProRataFee: m.ProRataFee,
+			ConnectionFee: m.ConnectionFee, ScopeOfUse: m.ScopeOfUse}):
 			return fmt.Errorf("the signed fees (%d, %d, %d, %q, price model %s) are not fee version %d's (%d, %d, %d, %q, price model %s)",
 				m.AnnualFee, m.ProRataFee, m.ConnectionFee, m.ScopeOfUse, m.PriceModelHash,
 				fv.Version, fv.Fees.AnnualFee, fv.Fees.ProRataFee, fv.Fees.ConnectionFee, fv.Fees.ScopeOfUse, fv.PriceModelHash)
@@ -56,7 +56,7 @@ func signedMessageErr(a *schema.Agreement, act *schema.SignedAct, m schema.Messa
 		}
 	case *schema.ApproveFeesMessage:
 		target = m.Agreement
-		fv := fvs[uint64(m.FeeVersion)]
+		fv := fvs[m.FeeVersion]
 		switch {
 		case m.Party != act.Party:
 			return fmt.Errorf("signed for party %s, recorded for %s", m.Party, act.Party)
@@ -93,7 +93,8 @@ func signedMessageErr(a *schema.Agreement, act *schema.SignedAct, m schema.Messa
 // recovers to the signer; the signer was a key of the party at the time.
 func (c *checker) act(record string, act *schema.SignedAct, key string, parties []string, st *SignedTerms) schema.Message {
 	subject := fmt.Sprintf("%s by %s in tx %s", act.Type, act.Party, act.TxID)
-	p := ActProof{Type: act.Type, Record: record, Party: act.Party, Signature: act.Signature, Digest: act.Digest, TxID: act.TxID, Time: act.Time}
+	p := ActProof{Type: act.Type, Record: record, Party: act.Party, Message: act.Message, Signature: act.Signature, Digest: act.Digest, TxID: act.TxID, Time: act.Time}
+	p.Types, _ = schema.TypeOf(act.Type)
 	defer func() { st.Acts = append(st.Acts, p) }()
 
 	t, ok := c.byID[act.TxID]
@@ -101,7 +102,7 @@ func (c *checker) act(record string, act *schema.SignedAct, key string, parties 
 		c.r.Add(CheckActTransaction, subject, errors.New("its transaction is not in the bundle's verified evidence"))
 		return nil
 	}
-	p.BlockNumber, p.TxIndex, p.ValidationCode, p.Endorsers = t.Block, t.Index, t.ValidationCode, t.Endorsers
+	p.BlockNumber, p.TxIndex, p.ValidationCode, p.Endorsers = schema.Uint(t.Block), t.Index, t.ValidationCode, t.Endorsers
 	p.BlockHash, p.BlockSignedBy = hex.EncodeToString(t.BlockHash), t.BlockSignedBy
 	if _, wrote := t.write(key); !wrote {
 		c.r.Add(CheckActTransaction, subject, fmt.Errorf("the transaction did not write the %s", record))
@@ -129,7 +130,7 @@ func (c *checker) act(record string, act *schema.SignedAct, key string, parties 
 	if !c.r.Add(CheckActDigest, subject, err) {
 		return nil
 	}
-	signer, err := schema.RecoverSigner(digest, act.Signature)
+	signer, err := schema.RecoverSigner("signature", digest, act.Signature)
 	if err == nil {
 		p.Recovered = signer.Hex()
 		if p.Recovered != act.Signer {
@@ -158,7 +159,7 @@ func (c *checker) act(record string, act *schema.SignedAct, key string, parties 
 		return nil
 	}
 	k := party.Keys[i]
-	if at < k.ValidFrom || (k.ValidUntil != 0 && at >= k.ValidUntil) {
+	if !k.ValidAt(at) {
 		c.r.Add(CheckSignerKey, subject, fmt.Errorf("key %s of %s is valid from %d until %d, the act ran at %d", k.Address, act.Party, k.ValidFrom, k.ValidUntil, at))
 		return nil
 	}
@@ -175,4 +176,40 @@ func (c *checker) act(record string, act *schema.SignedAct, key string, parties 
 	c.r.Pass(CheckSignerKey, subject, fmt.Sprintf("%s, registered for %s in tx %s (block %d), valid at %s",
 		k.Address, act.Party, k.AddedTx, added.Block, t.Timestamp.UTC().Format(time.RFC3339)))
 	return m
+}
+
+// acceptance checks the Anbieter's acceptance of the offering version the
+// agreement names: the offering as the acceptance wrote it, and the signed
+// act, which must accept exactly that version and hash.
+func (c *checker) acceptance(a *schema.Agreement, st *SignedTerms) {
+	what := fmt.Sprintf("offering %s as accepted", a.Offering)
+	raw := c.b.Records.OfferingAcceptance
+	if len(raw) == 0 {
+		c.r.Add(CheckRecordWritten, what, errors.New("the bundle presents no acceptance of the offering version"))
+		return
+	}
+	var probe schema.Offering
+	if err := json.Unmarshal(raw, &probe); err != nil {
+		c.r.Add(CheckRecordWritten, what, fmt.Errorf("decode: %w", err))
+		return
+	}
+	var o schema.Offering
+	if !c.presentedAs(what, schema.OfferingKey(a.Offering), probe.Updated.TxID, raw, &o) {
+		return
+	}
+	act := acceptanceAct(&o, o.Updated.TxID)
+	if act == nil {
+		c.r.Add(CheckSignedMessage, what, fmt.Errorf("transaction %s added no acceptance to the offering", o.Updated.TxID))
+		return
+	}
+	m, ok := c.act("offering", act, schema.OfferingKey(a.Offering), []string{a.Anbieter}, st).(*schema.AcceptOfferingMessage)
+	if !ok {
+		return
+	}
+	var err error
+	if m.Offering != a.Offering || m.Version != a.OfferingVersion || m.OfferingHash != a.OfferingHash {
+		err = fmt.Errorf("accepted offering %s version %d (%s); the agreement names version %d (%s)",
+			m.Offering, m.Version, m.OfferingHash, a.OfferingVersion, a.OfferingHash)
+	}
+	c.r.Add(CheckSignedMessage, fmt.Sprintf("%s by %s in tx %s", act.Type, act.Party, act.TxID), err)
 }

@@ -50,8 +50,8 @@ func Build(ctx context.Context, src Source, agreement string, o BuildOptions) (*
 		parties.add(act.Party)
 	}
 
-	var priceModels []uint64
-	for v := uint64(1); v <= a.FeeVersion; v++ {
+	var priceModels []schema.Uint
+	for v := schema.Uint(1); v <= a.FeeVersion; v++ {
 		raw, fv, err := record[schema.FeeVersion](ctx, src, schema.FeeVersionRef(a.ID, v))
 		if err != nil {
 			return nil, err
@@ -79,6 +79,13 @@ func Build(ctx context.Context, src Source, agreement string, o BuildOptions) (*
 		records.OfferingVersion = raw
 		txs.add(ov.Submitted.TxID)
 		parties.add(ov.Submitted.Party)
+		raw, accepted, err := acceptance(ctx, src, a)
+		if err != nil {
+			return nil, err
+		}
+		records.OfferingAcceptance = raw
+		txs.add(accepted.TxID)
+		parties.add(accepted.Party)
 	}
 	for _, p := range parties.list {
 		if err := addHistory(ctx, src, txs, schema.PartyRef(p)); err != nil {
@@ -96,6 +103,40 @@ func Build(ctx context.Context, src Source, agreement string, o BuildOptions) (*
 		EIP712:   EIP712{Domain: schema.Domain(ev.Channel), Types: schema.Types()},
 		Embedded: ev.Embedded, Fabric: ev.Fabric,
 	}, nil
+}
+
+// acceptance finds, in the offering's history, the Anbieter's acceptance of
+// the version the agreement names: the offering as that act wrote it, and
+// the act.
+func acceptance(ctx context.Context, src Source, a *schema.Agreement) (json.RawMessage, *schema.SignedAct, error) {
+	entries, err := src.History(ctx, schema.OfferingRef(a.Offering))
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, e := range slices.Backward(entries) { // oldest first
+		if e.IsDelete {
+			continue
+		}
+		var o schema.Offering
+		if err := json.Unmarshal(e.Value, &o); err != nil {
+			return nil, nil, fmt.Errorf("proof: offering %s as of tx %s: %w", a.Offering, e.TxID, err)
+		}
+		if act := acceptanceAct(&o, e.TxID); act != nil && o.PublishedVersion == a.OfferingVersion {
+			return e.Value, act, nil
+		}
+	}
+	return nil, nil, fmt.Errorf("proof: no acceptance of offering %s version %d in its history", a.Offering, a.OfferingVersion)
+}
+
+// acceptanceAct is the acceptance act that transaction txID added to the
+// offering, if it did.
+func acceptanceAct(o *schema.Offering, txID string) *schema.SignedAct {
+	for i := range o.Acts {
+		if o.Acts[i].TxID == txID && o.Acts[i].Type == schema.TypeAcceptOffering {
+			return &o.Acts[i]
+		}
+	}
+	return nil
 }
 
 // addHistory adds the transactions of every change of a record, oldest first.

@@ -50,6 +50,10 @@ type Records struct {
 	FeeVersions     []json.RawMessage `json:"feeVersions"`
 	PriceModels     []json.RawMessage `json:"priceModels"`
 	OfferingVersion json.RawMessage   `json:"offeringVersion"`
+	// OfferingAcceptance is the offering as the Anbieter's acceptance of
+	// the version the agreement names wrote it: the signed acceptance is one
+	// of its acts.
+	OfferingAcceptance json.RawMessage `json:"offeringAcceptance"`
 }
 
 // EIP712 is the domain and the types the acts were signed against.

@@ -121,7 +121,7 @@ func VerifyEmbedded(r *Report, blocks []ledger.RawBlock, trust *Trust, channel, 
 			}
 			r.Add(CheckValidationCode, subject, validErr(t.ValidationCode.String()))
 			tx := &Tx{ID: t.ID, Block: b.Header.Number, Index: i, Timestamp: t.Timestamp, ValidationCode: t.ValidationCode.String(), Endorsers: []string{msp},
-				BlockHash: b.Header.Hash(), BlockSignedBy: fmt.Sprintf("the node %s (%s)", node.Subject.CommonName, msp)}
+				BlockHash: b.Header.Hash(), BlockSignedBy: fmt.Sprintf("the ledger node of %s (certificate CN=%s)", msp, node.Subject.CommonName)}
 			for _, w := range t.RWSet.Writes {
 				tx.Writes = append(tx.Writes, Write{Key: w.Key, Value: w.Value, IsDelete: w.IsDelete})
 			}

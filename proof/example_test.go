@@ -53,6 +53,6 @@ func ExampleVerify() {
 	report, _ = proof.Verify(bundle, trust)
 	fmt.Println(report.OK, report.FirstFailure.Check)
 	// Output:
-	// true CONCLUDED 7 signed acts
+	// true CONCLUDED 8 signed acts
 	// false record written
 }

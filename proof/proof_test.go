@@ -146,7 +146,7 @@ func TestHonestBundleVerifies(t *testing.T) {
 	}
 	require.Equal(t, 8, agreementActs)
 	require.Equal(t, schema.AgreementConcluded, terms.Status)
-	require.Equal(t, uint64(2), terms.FeeVersion, "the fee change is in force")
+	require.Equal(t, schema.Uint(2), terms.FeeVersion, "the fee change is in force")
 }
 
 // A checkpoint the auditor pinned holds when the bundle's chain reaches it.
@@ -211,7 +211,7 @@ func TestTamperedBundleFails(t *testing.T) {
 		detail string
 	}{
 		{"one byte of a fee", func(b *proof.Bundle, tr *proof.Trust) *proof.Trust {
-			b.Records.FeeVersions[1] = replace(b.Records.FeeVersions[1], `"annualFee": 1029000`, `"annualFee": 1029001`)
+			b.Records.FeeVersions[1] = replace(b.Records.FeeVersions[1], `"annualFee": "1029000"`, `"annualFee": "1029001"`)
 			return tr
 		}, proof.CheckRecordWritten, "fee version 2"},
 		{"a signature", func(b *proof.Bundle, tr *proof.Trust) *proof.Trust {

@@ -13,7 +13,7 @@ func TestSignedMessageMustMatchTheRecords(t *testing.T) {
 	a := &schema.Agreement{ID: "a1", Offering: "o1", Customer: "k", Anbieter: "g", Supplier: "s", EndDate: "2027-03-31"}
 	fv := &schema.FeeVersion{Agreement: "a1", Version: 1, PriceModelHash: "0xpm", TermsHash: "0xterms",
 		Fees: schema.Fees{AnnualFee: 100, ProRataFee: 10, ConnectionFee: 5, ScopeOfUse: "all"}, Entered: schema.SignedAct{TxID: "tx-fees"}}
-	fvs := map[uint64]*schema.FeeVersion{1: fv}
+	fvs := map[schema.Uint]*schema.FeeVersion{1: fv}
 	fees := func(annual uint64) *schema.EnterFeesMessage {
 		return &schema.EnterFeesMessage{Agreement: "a1", FeeVersion: 1, PriceModelHash: "0xpm", AnnualFee: schema.Uint(annual), ProRataFee: 10, ConnectionFee: 5, ScopeOfUse: "all"}
 	}
@@ -55,19 +55,19 @@ func TestSignedMessageMustMatchTheRecords(t *testing.T) {
 // verified acts through the workflow must put the recorded terms in force.
 func TestTermsInForce(t *testing.T) {
 	a := &schema.Agreement{ID: "a1", Customer: "k", Anbieter: "g", Supplier: "s"}
-	fvs := map[uint64]*schema.FeeVersion{1: {Version: 1, TermsHash: "0x1"}, 2: {Version: 2, TermsHash: "0x2"}}
-	enter := func(v uint64, tx string) signedAct {
-		return signedAct{&schema.SignedAct{Party: "s", TxID: tx}, &schema.EnterFeesMessage{Agreement: "a1", FeeVersion: schema.Uint(v)}}
+	fvs := map[schema.Uint]*schema.FeeVersion{1: {Version: 1, TermsHash: "0x1"}, 2: {Version: 2, TermsHash: "0x2"}}
+	enter := func(v schema.Uint, tx string) signedAct {
+		return signedAct{&schema.SignedAct{Party: "s", TxID: tx}, &schema.EnterFeesMessage{Agreement: "a1", FeeVersion: v}}
 	}
-	approve := func(party string, v uint64, tx string) signedAct {
-		return signedAct{&schema.SignedAct{Party: party, TxID: tx}, &schema.ApproveFeesMessage{Agreement: "a1", Party: party, FeeVersion: schema.Uint(v), TermsHash: fvs[v].TermsHash}}
+	approve := func(party string, v schema.Uint, tx string) signedAct {
+		return signedAct{&schema.SignedAct{Party: party, TxID: tx}, &schema.ApproveFeesMessage{Agreement: "a1", Party: party, FeeVersion: v, TermsHash: fvs[v].TermsHash}}
 	}
-	order := func(v uint64, tx string) signedAct {
+	order := func(v schema.Uint, tx string) signedAct {
 		return signedAct{&schema.SignedAct{Party: "k", TxID: tx}, &schema.PlaceOrderMessage{Agreement: "a1", TermsHash: fvs[v].TermsHash}}
 	}
 	for _, tc := range []struct {
 		name      string
-		effective uint64
+		effective schema.Uint
 		acts      []signedAct
 		error     string
 	}{

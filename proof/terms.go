@@ -19,7 +19,7 @@ import (
 // termination — and the replay must end with the record's fee version and
 // terms in force. The check is reported when the agreement has terms in
 // force.
-func (c *checker) termsInForce(a *schema.Agreement, fvs map[uint64]*schema.FeeVersion, signed []signedAct) {
+func (c *checker) termsInForce(a *schema.Agreement, fvs map[schema.Uint]*schema.FeeVersion, signed []signedAct) {
 	if a.EffectiveVersion == 0 {
 		return
 	}
@@ -60,7 +60,7 @@ type replay struct {
 	state     schema.Agreement
 	approvals map[string]*schema.SignedAct // of the latest fee version, by party
 	order     *schema.SignedAct            // the order that concluded the agreement
-	ordered   uint64                       // the fee version it ordered
+	ordered   schema.Uint                  // the fee version it ordered
 	approved  map[string]*schema.SignedAct // the approvals of the terms in force, by party
 }
 
@@ -70,14 +70,14 @@ func newReplay(a *schema.Agreement) *replay {
 
 // apply applies one act through the workflow; an act that does not apply
 // is a *refusal.
-func (rp *replay) apply(s signedAct, fvs map[uint64]*schema.FeeVersion, tx *Tx) error {
+func (rp *replay) apply(s signedAct, fvs map[schema.Uint]*schema.FeeVersion, tx *Tx) error {
 	a := &rp.state
 	var err error
 	switch m := s.m.(type) {
 	case *schema.ExpressInterestMessage:
 		// It opened the agreement: the replay starts where it left it.
 	case *schema.EnterFeesMessage:
-		fv := fvs[uint64(m.FeeVersion)]
+		fv := fvs[m.FeeVersion]
 		if fv == nil {
 			err = fmt.Errorf("the bundle does not present fee version %d, which it entered", m.FeeVersion)
 			break
@@ -87,7 +87,7 @@ func (rp *replay) apply(s signedAct, fvs map[uint64]*schema.FeeVersion, tx *Tx) 
 		}
 	case *schema.ApproveFeesMessage:
 		wasChange := a.Status == schema.AgreementFeeChangePending
-		if err = a.Approve(s.act.Party, uint64(m.FeeVersion), m.TermsHash); err == nil {
+		if err = a.Approve(s.act.Party, m.FeeVersion, m.TermsHash); err == nil {
 			rp.approvals[s.act.Party] = s.act
 			if wasChange && a.Status == schema.AgreementConcluded {
 				rp.approved = rp.approvals // the fee change came into force

@@ -11,6 +11,7 @@ import (
 
 	"github.com/efa-marktplatz/registry/evidence"
 	"github.com/efa-marktplatz/registry/schema"
+	"github.com/ethereum/go-ethereum/signer/core/apitypes"
 )
 
 // SignedTerms is what the verification establishes about an agreement: its
@@ -21,23 +22,31 @@ type SignedTerms struct {
 	Status    string `json:"status"`
 	// FeeVersion is the fee version whose terms are shown: the one in force,
 	// or the latest entered before the order.
-	FeeVersion uint64        `json:"feeVersion"`
+	FeeVersion schema.Uint   `json:"feeVersion"`
 	TermsHash  string        `json:"termsHash"`
 	Terms      *schema.Terms `json:"terms"`
 	// AsOfBlock is the block of the agreement's newest change in the
 	// evidence: the agreement is proven as that transaction wrote it. A
 	// bundle cannot show that no later change exists.
-	AsOfBlock uint64     `json:"asOfBlock"`
-	Acts      []ActProof `json:"acts"`
+	AsOfBlock schema.Uint `json:"asOfBlock"`
+	// Domain is the EIP-712 domain every act was signed in: with an act's
+	// message, type and signature, what verifyTypedData needs.
+	Domain map[string]string `json:"domain"`
+	Acts   []ActProof        `json:"acts"`
 }
 
 // ActProof is one signed act and its ledger proof.
 type ActProof struct {
-	Type      string `json:"type"`
-	Record    string `json:"record"` // agreement, feeVersion, priceModel, offeringVersion
-	Party     string `json:"party"`
-	Signature string `json:"signature"`
-	Digest    string `json:"digest"`
+	Type   string `json:"type"`
+	Record string `json:"record"` // agreement, feeVersion, priceModel, offeringVersion, offering
+	Party  string `json:"party"`
+	// Message is the message as it was signed, and Types its EIP-712 type
+	// (the primary type alone, as ethers' verifyTypedData takes it): with
+	// the terms' domain and the signature, each act verifies on its own.
+	Message   json.RawMessage `json:"message"`
+	Types     apitypes.Types  `json:"types"`
+	Signature string          `json:"signature"`
+	Digest    string          `json:"digest"`
 	// Recovered is the address the signature recovers to from the digest
 	// recomputed here.
 	Recovered string `json:"recovered"`
@@ -45,7 +54,7 @@ type ActProof struct {
 	// the act.
 	Key         *schema.Key `json:"key,omitempty"`
 	TxID        string      `json:"txId"`
-	BlockNumber uint64      `json:"blockNumber"`
+	BlockNumber schema.Uint `json:"blockNumber"`
 	// BlockHash is the SHA-256 of the block's header; BlockSignedBy says
 	// whose signatures over it verified: orderers (Fabric) or the node.
 	BlockHash      string   `json:"blockHash"`
@@ -161,38 +170,59 @@ func (c *checker) writtenAsOf(key string, at *Tx) ([]byte, bool) {
 	return val, found
 }
 
-// presented checks that a presented record is the value its transaction
-// wrote to key, and decodes it into v.
+// presented checks that a presented record is the value the last
+// transaction of the bundle that wrote key wrote, and decodes it into v.
 func (c *checker) presented(what, key string, raw json.RawMessage, v any) (*Tx, bool) {
 	w, t, ok := c.lastWrite(key)
 	if !ok {
 		c.r.Add(CheckRecordWritten, what, fmt.Errorf("no transaction of the bundle wrote %s", what))
 		return nil, false
 	}
+	return t, c.matches(what, w, t, raw, v)
+}
+
+// presentedAs checks that a presented record is the value transaction
+// txID wrote to key, and decodes it into v.
+func (c *checker) presentedAs(what, key, txID string, raw json.RawMessage, v any) bool {
+	t, ok := c.byID[txID]
+	if !ok {
+		c.r.Add(CheckRecordWritten, what, fmt.Errorf("its transaction %s is not in the bundle's verified evidence", txID))
+		return false
+	}
+	w, ok := t.write(key)
+	if !ok {
+		c.r.Add(CheckRecordWritten, what, fmt.Errorf("transaction %s did not write it", txID))
+		return false
+	}
+	return c.matches(what, w, t, raw, v)
+}
+
+// matches checks that a presented record is the value a transaction wrote.
+func (c *checker) matches(what string, w Write, t *Tx, raw json.RawMessage, v any) bool {
 	subject := fmt.Sprintf("%s, written by tx %s in block %d", what, t.ID, t.Block)
 	if w.IsDelete {
 		c.r.Add(CheckRecordWritten, subject, errors.New("the transaction deleted it"))
-		return nil, false
+		return false
 	}
 	var got, want bytes.Buffer
 	if err := json.Compact(&got, raw); err != nil {
 		c.r.Add(CheckRecordWritten, subject, fmt.Errorf("the presented record is not JSON: %w", err))
-		return nil, false
+		return false
 	}
 	if err := json.Compact(&want, w.Value); err != nil {
 		c.r.Add(CheckRecordWritten, subject, fmt.Errorf("the written value is not JSON: %w", err))
-		return nil, false
+		return false
 	}
 	if !bytes.Equal(got.Bytes(), want.Bytes()) {
 		c.r.Add(CheckRecordWritten, subject, fmt.Errorf("the presented record differs from the value written: %s", firstDifference(got.Bytes(), want.Bytes())))
-		return nil, false
+		return false
 	}
 	if err := json.Unmarshal(want.Bytes(), v); err != nil {
 		c.r.Add(CheckRecordWritten, subject, fmt.Errorf("decode: %w", err))
-		return nil, false
+		return false
 	}
 	c.r.Pass(CheckRecordWritten, subject, "the presented record is the value in the transaction's write set")
-	return t, true
+	return true
 }
 
 func firstDifference(got, want []byte) string {
@@ -215,7 +245,7 @@ func (c *checker) records() *SignedTerms {
 		c.r.Add(CheckRecordWritten, "agreement", fmt.Errorf("the record is agreement %q, the bundle names %q", a.ID, c.b.Agreement))
 		return nil
 	}
-	st := &SignedTerms{Agreement: a.ID, Status: a.Status, AsOfBlock: written.Block}
+	st := &SignedTerms{Agreement: a.ID, Status: a.Status, AsOfBlock: schema.Uint(written.Block), Domain: schema.DomainFields(c.b.Channel)}
 
 	// The offering version the agreement names.
 	var ov schema.OfferingVersion
@@ -234,9 +264,10 @@ func (c *checker) records() *SignedTerms {
 	} else {
 		c.r.Add(CheckRecordWritten, "offering version", errors.New("the bundle presents no offering version"))
 	}
+	c.acceptance(&a, st)
 
 	// Price-model versions the fee versions name.
-	priceModels := map[uint64]*schema.PriceModel{}
+	priceModels := map[schema.Uint]*schema.PriceModel{}
 	for _, raw := range c.b.Records.PriceModels {
 		var probe schema.PriceModel
 		if err := json.Unmarshal(raw, &probe); err != nil {
@@ -249,18 +280,18 @@ func (c *checker) records() *SignedTerms {
 			c.r.Add(CheckRecordWritten, subject, fmt.Errorf("of offering %s, the agreement is for %s", probe.Offering, a.Offering))
 			continue
 		}
-		if _, ok := c.presented(subject, schema.PriceModelKey(probe.Offering, uint64(probe.Version)), raw, pm); !ok {
+		if _, ok := c.presented(subject, schema.PriceModelKey(probe.Offering, probe.Version), raw, pm); !ok {
 			continue
 		}
 		c.hash(CheckPriceModelHash, subject, schema.TypePriceModel, &pm.PriceModelContent, pm.Hash, "")
-		switch m := c.act("priceModel", &pm.Published, schema.PriceModelKey(pm.Offering, uint64(pm.Version)), []string{a.Supplier}, st).(type) {
+		switch m := c.act("priceModel", &pm.Published, schema.PriceModelKey(pm.Offering, pm.Version), []string{a.Supplier}, st).(type) {
 		case nil:
 		case *schema.PublishPriceModelMessage:
 			c.signedContent(&pm.Published, schema.TypePriceModel, &m.PriceModelContent, pm.Hash)
 		default:
 			c.r.Add(CheckSignedMessage, subject, fmt.Errorf("published by a %s act, not PublishPriceModel", pm.Published.Type))
 		}
-		priceModels[uint64(pm.Version)] = pm
+		priceModels[pm.Version] = pm
 	}
 
 	// Fee versions, their terms, and the terms hash the agreement holds.
@@ -268,7 +299,7 @@ func (c *checker) records() *SignedTerms {
 	if shown == 0 {
 		shown = a.FeeVersion
 	}
-	feeVersions := map[uint64]*schema.FeeVersion{}
+	feeVersions := map[schema.Uint]*schema.FeeVersion{}
 	for _, raw := range c.b.Records.FeeVersions {
 		var probe schema.FeeVersion
 		if err := json.Unmarshal(raw, &probe); err != nil {
@@ -306,7 +337,7 @@ func (c *checker) records() *SignedTerms {
 			st.FeeVersion, st.TermsHash, st.Terms = fv.Version, fv.TermsHash, &terms
 		}
 	}
-	for v := uint64(1); v <= a.FeeVersion; v++ {
+	for v := schema.Uint(1); v <= a.FeeVersion; v++ {
 		if feeVersions[v] == nil {
 			c.r.Add(CheckRecordWritten, fmt.Sprintf("fee version %d of %s", v, a.ID), errors.New("the agreement has it; the bundle does not present it"))
 		}

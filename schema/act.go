@@ -139,6 +139,36 @@ func (a *Act) Args() ([]string, error) {
 	return args, nil
 }
 
+// Record names the record the act changes: the party of a key act, the
+// offering, the price-model version, or the agreement.
+func (a *Act) Record() Ref {
+	switch m := a.Message.(type) {
+	case *AddKeyMessage:
+		return PartyRef(m.Party)
+	case *RevokeKeyMessage:
+		return PartyRef(m.Party)
+	case *SubmitOfferingMessage:
+		return OfferingRef(m.Offering)
+	case *AcceptOfferingMessage:
+		return OfferingRef(m.Offering)
+	case *WithdrawOfferingMessage:
+		return OfferingRef(m.Offering)
+	case *PublishPriceModelMessage:
+		return PriceModelRef(m.Offering, m.Version)
+	case *ExpressInterestMessage:
+		return AgreementRef(m.Agreement)
+	case *EnterFeesMessage:
+		return AgreementRef(m.Agreement)
+	case *ApproveFeesMessage:
+		return AgreementRef(m.Agreement)
+	case *PlaceOrderMessage:
+		return AgreementRef(m.Agreement)
+	case *TerminateMessage:
+		return AgreementRef(m.Agreement)
+	}
+	panic(fmt.Sprintf("schema: act %s names no record", a.Type())) // every message type is above
+}
+
 // Request is the body that posts the act.
 func (a *Act) Request() (ActRequest, error) {
 	raw, err := json.Marshal(a.Message)
@@ -175,8 +205,9 @@ func (a *Act) Digest(channel string) ([]byte, error) {
 
 // Signer recovers the address that signed the act on a channel: the
 // party's key, or on the member's authority the new key of AddKey (the zero
-// address for RevokeKey). A proof of possession must recover too. An
-// unrecoverable signature is an *Error (unauthorized) naming its field.
+// address for RevokeKey). A proof of possession must recover too. A
+// malformed signature is an invalid-input *Error naming its field, one that
+// recovers no key a forbidden one (see RecoverSigner).
 func (a *Act) Signer(channel string) (common.Address, error) {
 	digest, err := a.Digest(channel)
 	if err != nil {
@@ -187,9 +218,9 @@ func (a *Act) Signer(channel string) (common.Address, error) {
 		if s.sig == "" {
 			continue
 		}
-		addr, err := RecoverSigner(digest, s.sig)
+		addr, err := RecoverSigner(s.field, digest, s.sig)
 		if err != nil {
-			return common.Address{}, Unauthorized(s.field, "%v", err)
+			return common.Address{}, err
 		}
 		if signer == (common.Address{}) {
 			signer = addr

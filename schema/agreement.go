@@ -16,9 +16,9 @@ var AgreementStatuses = []string{AgreementInterest, AgreementFeesEntered, Agreem
 
 // Fees are the four agreed fee fields; amounts in euro cents.
 type Fees struct {
-	AnnualFee     uint64 `json:"annualFee"`
-	ProRataFee    uint64 `json:"proRataFee"`
-	ConnectionFee uint64 `json:"connectionFee"`
+	AnnualFee     Uint   `json:"annualFee"`
+	ProRataFee    Uint   `json:"proRataFee"`
+	ConnectionFee Uint   `json:"connectionFee"`
 	ScopeOfUse    string `json:"scopeOfUse"`
 }
 
@@ -26,8 +26,8 @@ type Fees struct {
 // write-once.
 type FeeVersion struct {
 	Agreement         string    `json:"agreement"`
-	Version           uint64    `json:"version"`
-	PriceModelVersion uint64    `json:"priceModelVersion"`
+	Version           Uint      `json:"version"`
+	PriceModelVersion Uint      `json:"priceModelVersion"`
 	PriceModelHash    string    `json:"priceModelHash"`
 	Fees              Fees      `json:"fees"`
 	TermsHash         string    `json:"termsHash"` // EIP-712 digest of the terms (type Terms)
@@ -39,18 +39,18 @@ type FeeVersion struct {
 type Agreement struct {
 	ID               string      `json:"id"`
 	Offering         string      `json:"offering"`
-	OfferingVersion  uint64      `json:"offeringVersion"`
+	OfferingVersion  Uint        `json:"offeringVersion"`
 	OfferingHash     string      `json:"offeringHash"`
 	Customer         string      `json:"customer"`
 	Supplier         string      `json:"supplier"`
 	Anbieter         string      `json:"anbieter"`
 	ParentAgreement  string      `json:"parentAgreement,omitempty"`
 	Status           string      `json:"status"`
-	FeeVersion       uint64      `json:"feeVersion"`        // the latest fee version entered
+	FeeVersion       Uint        `json:"feeVersion"`        // the latest fee version entered
 	TermsHash        string      `json:"termsHash"`         // its terms
 	ApprovedCustomer bool        `json:"approvedCustomer"`  // of the latest fee version
 	ApprovedAnbieter bool        `json:"approvedAnbieter"`  // of the latest fee version
-	EffectiveVersion uint64      `json:"effectiveVersion"`  // the fee version in force (0 before the order)
+	EffectiveVersion Uint        `json:"effectiveVersion"`  // the fee version in force (0 before the order)
 	EffectiveTerms   string      `json:"effectiveTerms"`    // its terms hash
 	EndDate          string      `json:"endDate,omitempty"` // set by termination
 	EndorsingMembers []string    `json:"endorsingMembers"`
@@ -81,9 +81,9 @@ type Terms struct {
 // terms hash covers.
 func TermsOf(a *Agreement, fv *FeeVersion) Terms {
 	return Terms{
-		Agreement: a.ID, Offering: a.Offering, OfferingVersion: Uint(a.OfferingVersion), OfferingHash: a.OfferingHash,
-		PriceModel: Uint(fv.PriceModelVersion), PriceModelHash: fv.PriceModelHash, FeeVersion: Uint(fv.Version),
-		AnnualFee: Uint(fv.Fees.AnnualFee), ProRataFee: Uint(fv.Fees.ProRataFee), ConnectionFee: Uint(fv.Fees.ConnectionFee),
+		Agreement: a.ID, Offering: a.Offering, OfferingVersion: a.OfferingVersion, OfferingHash: a.OfferingHash,
+		PriceModel: fv.PriceModelVersion, PriceModelHash: fv.PriceModelHash, FeeVersion: fv.Version,
+		AnnualFee: fv.Fees.AnnualFee, ProRataFee: fv.Fees.ProRataFee, ConnectionFee: fv.Fees.ConnectionFee,
 		ScopeOfUse: fv.Fees.ScopeOfUse, Customer: a.Customer, Supplier: a.Supplier, Anbieter: a.Anbieter,
 		ParentAgreement: a.ParentAgreement,
 	}

@@ -3,7 +3,6 @@ package schema
 import (
 	"crypto/ecdsa"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"maps"
 	"math/big"
@@ -121,6 +120,16 @@ func Types() apitypes.Types {
 	return out
 }
 
+// TypeOf returns the EIP-712 type of a primary type alone, in the shape
+// ethers' signTypedData and verifyTypedData take (without EIP712Domain).
+func TypeOf(primaryType string) (apitypes.Types, bool) {
+	t, ok := types[primaryType]
+	if !ok || primaryType == "EIP712Domain" {
+		return nil, false
+	}
+	return apitypes.Types{primaryType: slices.Clone(t)}, true
+}
+
 // TypedData returns the complete typed data of a message, as a wallet signs it.
 func TypedData(channel, primaryType string, message map[string]any) (apitypes.TypedData, error) {
 	t, ok := types[primaryType]
@@ -157,31 +166,52 @@ func Digest(channel, primaryType string, message map[string]any) ([]byte, error)
 	return h, nil
 }
 
-// secp256k1N2 is half the order of the curve: Ethereum signatures use the low s.
-var secp256k1N2 = new(big.Int).Rsh(crypto.S256().Params().N, 1)
+// secp256k1N is the order of the curve; Ethereum signatures use the low s,
+// at most secp256k1N2.
+var (
+	secp256k1N  = crypto.S256().Params().N
+	secp256k1N2 = new(big.Int).Rsh(secp256k1N, 1)
+)
 
-// RecoverSigner returns the address whose key made a 65-byte signature
-// (r ‖ s ‖ v, v = 27/28 or 0/1, low s) over the digest.
-func RecoverSigner(digest []byte, signature string) (common.Address, error) {
-	sig, err := hex.DecodeString(strings.TrimPrefix(signature, "0x"))
-	if err != nil || !strings.HasPrefix(signature, "0x") {
-		return common.Address{}, errors.New("must be 0x-prefixed hex")
+// ParseSignature checks the form of a signature — 0x and 65 bytes of hex:
+// r ‖ s ‖ v with v 27 or 28 (or 0 or 1), r and s between 1 and the curve
+// order, s in its lower half (a signature's malleable twin is refused) —
+// and returns it with v as 0 or 1. A malformed signature is an invalid-input
+// *Error naming field; the rule never quotes the input.
+func ParseSignature(field, signature string) ([]byte, error) {
+	if len(signature) != 2+2*65 || !strings.HasPrefix(signature, "0x") {
+		return nil, Invalid(field, "must be 0x and 130 hex digits: a 65-byte signature r ‖ s ‖ v")
 	}
-	if len(sig) != 65 {
-		return common.Address{}, fmt.Errorf("must be 65 bytes (r, s, v), not %d", len(sig))
+	sig, err := hex.DecodeString(signature[2:])
+	if err != nil {
+		return nil, Invalid(field, "must be 0x and 130 hex digits: a 65-byte signature r ‖ s ‖ v")
 	}
 	if sig[64] >= 27 {
 		sig[64] -= 27
 	}
-	if sig[64] > 1 {
-		return common.Address{}, errors.New("recovery id v must be 27, 28, 0 or 1")
+	r, s := new(big.Int).SetBytes(sig[:32]), new(big.Int).SetBytes(sig[32:64])
+	switch {
+	case sig[64] > 1:
+		return nil, Invalid(field, "recovery id v must be 27, 28, 0 or 1")
+	case r.Sign() == 0 || s.Sign() == 0 || r.Cmp(secp256k1N) >= 0:
+		return nil, Invalid(field, "r and s must lie between 1 and the order of secp256k1")
+	case s.Cmp(secp256k1N2) > 0:
+		return nil, Invalid(field, "s must be in the lower half of the curve order")
 	}
-	if new(big.Int).SetBytes(sig[32:64]).Cmp(secp256k1N2) > 0 {
-		return common.Address{}, errors.New("s must be in the lower half of the curve order")
+	return sig, nil
+}
+
+// RecoverSigner returns the address whose key made a signature over the
+// digest. A malformed signature is refused as invalid input (400), one that
+// recovers no key as forbidden (403), each naming field.
+func RecoverSigner(field string, digest []byte, signature string) (common.Address, error) {
+	sig, err := ParseSignature(field, signature)
+	if err != nil {
+		return common.Address{}, err
 	}
 	pub, err := crypto.SigToPub(digest, sig)
 	if err != nil {
-		return common.Address{}, fmt.Errorf("does not recover a public key: %w", err)
+		return common.Address{}, Forbidden(field, "recovers to no key")
 	}
 	return crypto.PubkeyToAddress(*pub), nil
 }

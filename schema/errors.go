@@ -13,9 +13,9 @@ type Code string
 const (
 	// CodeInvalid: the input breaks a rule (400).
 	CodeInvalid Code = "invalid"
-	// CodeUnauthorized: the signature does not recover to any key (401).
-	CodeUnauthorized Code = "unauthorized"
-	// CodeForbidden: the signer or submitter may not perform this act (403).
+	// CodeForbidden: the signer or submitter may not perform this act, or
+	// the signature recovers to no key (403). A malformed signature is
+	// invalid input.
 	CodeForbidden Code = "forbidden"
 	// CodeNotFound: a record the act names does not exist (404).
 	CodeNotFound Code = "not_found"
@@ -84,9 +84,4 @@ func Conflict(field, format string, args ...any) *Error {
 // NotFound is a refusal naming a record that does not exist (CodeNotFound).
 func NotFound(field, format string, args ...any) *Error {
 	return &Error{Code: CodeNotFound, Field: field, Rule: fmt.Sprintf(format, args...)}
-}
-
-// Unauthorized is a refusal of a signature that recovers no key (CodeUnauthorized).
-func Unauthorized(field, format string, args ...any) *Error {
-	return &Error{Code: CodeUnauthorized, Field: field, Rule: fmt.Sprintf(format, args...)}
 }

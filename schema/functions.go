@@ -24,6 +24,7 @@ const (
 	FnListAgreements       = "ListAgreements"
 	FnListPriceModels      = "ListPriceModels"
 	FnHistory              = "History"
+	FnGetReceipt           = "GetReceipt"
 )
 
 // RecordGetter names the query that reads a record of a kind.
@@ -34,10 +35,3 @@ func RecordGetter(r Record) (string, bool) {
 	}[r]
 	return fn, ok
 }
-
-// Listing filters: the attribute a listing is narrowed by (one at a time,
-// the composite-key indexes the chaincode keeps).
-var (
-	OfferingFilters  = []string{"themenfeld", "supplier", "anbieter", "status", "leika"}
-	AgreementFilters = []string{"customer", "supplier", "anbieter", "status"}
-)

@@ -75,7 +75,7 @@ func FuzzDecodeAct(f *testing.F) {
 		if !reflect.DeepEqual(m, again) {
 			t.Fatalf("%s does not re-decode to itself:\n%#v\n%#v", primary, m, again)
 		}
-		if _, err := schema.RecoverSigner(digest, signature); err != nil && err.Error() == "" {
+		if _, err := schema.RecoverSigner("signature", digest, signature); err != nil && err.Error() == "" {
 			t.Fatal("signature refusal without a reason")
 		}
 	})

@@ -32,20 +32,20 @@ func (r Record) Versioned() bool {
 type Ref struct {
 	Record  Record
 	ID      string
-	Version uint64
+	Version Uint
 }
 
 // PartyRef, OfferingRef, … name records.
 func PartyRef(id string) Ref     { return Ref{Record: RecordParty, ID: id} }
 func OfferingRef(id string) Ref  { return Ref{Record: RecordOffering, ID: id} }
 func AgreementRef(id string) Ref { return Ref{Record: RecordAgreement, ID: id} }
-func OfferingVersionRef(offering string, v uint64) Ref {
+func OfferingVersionRef(offering string, v Uint) Ref {
 	return Ref{Record: RecordOfferingVersion, ID: offering, Version: v}
 }
-func PriceModelRef(offering string, v uint64) Ref {
+func PriceModelRef(offering string, v Uint) Ref {
 	return Ref{Record: RecordPriceModel, ID: offering, Version: v}
 }
-func FeeVersionRef(agreement string, v uint64) Ref {
+func FeeVersionRef(agreement string, v Uint) Ref {
 	return Ref{Record: RecordFeeVersion, ID: agreement, Version: v}
 }
 
@@ -65,7 +65,7 @@ func (r Ref) Key() string { return compositeKey(string(r.Record), r.Attributes()
 // "id/version" for a versioned record.
 func (r Ref) String() string {
 	if r.Record.Versioned() {
-		return r.ID + "/" + strconv.FormatUint(r.Version, 10)
+		return r.ID + "/" + strconv.FormatUint(uint64(r.Version), 10)
 	}
 	return r.ID
 }
@@ -89,32 +89,35 @@ func ParseRef(field string, record Record, name string) (Ref, error) {
 
 // VersionKey is a version as a key attribute: zero-padded to 20 digits, so
 // that keys sort by version.
-func VersionKey(v uint64) string { return fmt.Sprintf("%020d", v) }
+func VersionKey(v Uint) string { return fmt.Sprintf("%020d", uint64(v)) }
 
 // ParseVersion reads a version number (1 or more) given as text, e.g. in a
 // path; field names the input in the error.
-func ParseVersion(field, s string) (uint64, error) {
+func ParseVersion(field, s string) (Uint, error) {
 	v, err := strconv.ParseUint(s, 10, 64)
 	if err != nil || v == 0 {
 		return 0, Invalid(field, "must be a version number 1 or more")
 	}
-	return v, nil
+	return Uint(v), nil
 }
 
 // PartyKey is the state key of a party.
 func PartyKey(id string) string { return PartyRef(id).Key() }
 
+// OfferingKey is the state key of an offering's current state.
+func OfferingKey(id string) string { return OfferingRef(id).Key() }
+
 // AgreementKey is the state key of an agreement.
 func AgreementKey(id string) string { return AgreementRef(id).Key() }
 
 // FeeVersionKey is the state key of an agreement's fee version.
-func FeeVersionKey(agreement string, v uint64) string { return FeeVersionRef(agreement, v).Key() }
+func FeeVersionKey(agreement string, v Uint) string { return FeeVersionRef(agreement, v).Key() }
 
 // PriceModelKey is the state key of a price-model version.
-func PriceModelKey(offering string, v uint64) string { return PriceModelRef(offering, v).Key() }
+func PriceModelKey(offering string, v Uint) string { return PriceModelRef(offering, v).Key() }
 
 // OfferingVersionKey is the state key of an offering version.
-func OfferingVersionKey(offering string, v uint64) string {
+func OfferingVersionKey(offering string, v Uint) string {
 	return OfferingVersionRef(offering, v).Key()
 }
 

@@ -196,13 +196,8 @@ func NewMessage(primaryType string) (Message, error) {
 // fields, trailing data and every broken rule are refused with an *Error
 // naming the field.
 func DecodeMessage(raw string, m Message) error {
-	dec := json.NewDecoder(strings.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(m); err != nil {
-		return Invalid("message", "must be a JSON object of the fields of %s: %v", m.PrimaryType(), err)
-	}
-	if dec.More() {
-		return Invalid("message", "must be one JSON object, without trailing data")
+	if err := DecodeStrict("message", []byte(raw), m); err != nil {
+		return err
 	}
 	m.normalize()
 	return m.validate()
@@ -229,6 +224,8 @@ func (m *AddKeyMessage) validate() error {
 	return first(
 		checkID("message.party", m.Party),
 		checkAddress("message.key", m.Key),
+		checkTime("message.validFrom", m.ValidFrom),
+		checkTime("message.validUntil", m.ValidUntil),
 		func() error {
 			if m.ValidUntil != 0 && m.ValidUntil <= m.ValidFrom {
 				return Invalid("message.validUntil", "must be 0 (open-ended) or after validFrom")
@@ -288,7 +285,10 @@ func (m *EnterFeesMessage) normalize() { m.PriceModelHash = lowerHash(m.PriceMod
 
 func (m *EnterFeesMessage) validate() error {
 	return first(checkID("message.agreement", m.Agreement), checkVersion("message.feeVersion", m.FeeVersion),
-		checkHash("message.priceModelHash", m.PriceModelHash), checkText("message.scopeOfUse", m.ScopeOfUse, 0, 10000), m.check())
+		checkHash("message.priceModelHash", m.PriceModelHash),
+		checkCents("message.annualFee", m.AnnualFee), checkCents("message.proRataFee", m.ProRataFee),
+		checkCents("message.connectionFee", m.ConnectionFee),
+		checkText("message.scopeOfUse", m.ScopeOfUse, 0, 10000), m.check())
 }
 
 func (m *ApproveFeesMessage) normalize() { m.TermsHash = lowerHash(m.TermsHash) }

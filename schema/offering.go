@@ -63,7 +63,7 @@ type OfferingVersion struct {
 type Offering struct {
 	OfferingVersion
 	Status           string      `json:"status"`
-	PublishedVersion uint64      `json:"publishedVersion"`
+	PublishedVersion Uint        `json:"publishedVersion"`
 	PublishedHash    string      `json:"publishedHash"`
 	Acts             []SignedAct `json:"acts"` // acceptances and withdrawal
 	Updated          Stamp       `json:"updated"`
@@ -108,6 +108,9 @@ func (c *OfferingContent) validate(prefix string) error {
 			}
 			return nil
 		}(),
+		checkCents(prefix+"costInfrastructure", c.CostInfrastructure), checkCents(prefix+"costDevelopment", c.CostDevelopment),
+		checkCents(prefix+"costPlatform", c.CostPlatform), checkCents(prefix+"costOperation", c.CostOperation),
+		checkCents(prefix+"costUsage", c.CostUsage),
 		checkList(prefix+"documentHashes", c.DocumentHashes, 50, func(h string) error { return checkHash("", h) }),
 	)
 }

@@ -42,15 +42,16 @@ type PartyRegistration struct {
 // ValidUntil 0 means open-ended).
 type Key struct {
 	Address    string `json:"address"`
-	ValidFrom  int64  `json:"validFrom"`
-	ValidUntil int64  `json:"validUntil"`
+	ValidFrom  Uint   `json:"validFrom"`
+	ValidUntil Uint   `json:"validUntil"`
 	AddedTx    string `json:"addedTx"`
 	RevokedTx  string `json:"revokedTx,omitempty"`
 }
 
 // ValidAt reports whether the key signs validly at t (Unix seconds).
 func (k *Key) ValidAt(t int64) bool {
-	return k.ValidFrom <= t && (k.ValidUntil == 0 || t < k.ValidUntil)
+	at := Uint(max(t, 0))
+	return k.ValidFrom <= at && (k.ValidUntil == 0 || at < k.ValidUntil)
 }
 
 // Party is a registered authority, supplier, Anbieter or Bündler.
@@ -68,35 +69,35 @@ func (r *PartyRegistration) Normalize() { r.InHouse = orEmpty(r.InHouse) }
 // Validate checks a registration's fields; an error names the field.
 func (r *PartyRegistration) Validate() error {
 	return first(
-		checkID("party.id", r.ID),
+		checkID("id", r.ID),
 		func() error {
 			if !slices.Contains(PartyKinds, r.Kind) {
-				return Invalid("party.kind", "must be one of %s", strings.Join(PartyKinds, ", "))
+				return Invalid("kind", "must be one of %s", strings.Join(PartyKinds, ", "))
 			}
 			return nil
 		}(),
-		checkText("party.name", r.Name, 1, 200),
+		checkText("name", r.Name, 1, 200),
 		func() error {
 			if r.ARS != "" {
 				if err := identifier.ARS(r.ARS); err != nil {
-					return Invalid("party.ars", "%v", err)
+					return Invalid("ars", "%v", err)
 				}
 			}
 			if r.AGS != "" {
 				if err := identifier.AGS(r.AGS); err != nil {
-					return Invalid("party.ags", "%v", err)
+					return Invalid("ags", "%v", err)
 				}
 			}
 			if r.ARS != "" && r.AGS != "" {
 				if err := identifier.ARSMatchesAGS(r.ARS, r.AGS); err != nil {
-					return Invalid("party.ags", "%v", err)
+					return Invalid("ags", "%v", err)
 				}
 			}
 			if r.Kind == KindKommune && r.ARS == "" && r.AGS == "" {
-				return Invalid("party.ars", "a Kommune needs its ARS or AGS")
+				return Invalid("ars", "a Kommune needs its ARS or AGS")
 			}
 			if (r.ARS != "" || r.AGS != "") && !slices.Contains([]string{KindKommune, KindLand}, r.Kind) {
-				return Invalid("party.ars", "only a Kommune or a Land has an ARS or AGS")
+				return Invalid("ars", "only a Kommune or a Land has an ARS or AGS")
 			}
 			return nil
 		}(),
@@ -105,7 +106,7 @@ func (r *PartyRegistration) Validate() error {
 				return nil
 			}
 			if err := identifier.LeitwegID(r.LeitwegID); err != nil {
-				return Invalid("party.leitwegId", "%v", err)
+				return Invalid("leitwegId", "%v", err)
 			}
 			return nil
 		}(),
@@ -116,5 +117,30 @@ func (r *PartyRegistration) Validate() error {
 // ValidateInHouse checks a list of the Anbieter a party may order from: at
 // most 50 party ids, none repeated.
 func ValidateInHouse(ids []string) error {
-	return checkList("party.inHouse", ids, 50, func(id string) error { return checkID("", id) })
+	return checkList("inHouse", ids, 50, func(id string) error { return checkID("", id) })
+}
+
+// DecodeRegistration decodes a party registration strictly (every field
+// named as in the JSON object, e.g. "kind", "inHouse[2]"), normalizes and
+// validates it.
+func DecodeRegistration(raw []byte) (*PartyRegistration, error) {
+	var r PartyRegistration
+	if err := DecodeStrict("", raw, &r); err != nil {
+		return nil, err
+	}
+	r.Normalize()
+	if err := r.Validate(); err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
+// DecodeInHouse decodes the Anbieter a party may order from — a JSON array
+// of party ids — strictly and validates them.
+func DecodeInHouse(raw []byte) ([]string, error) {
+	ids := []string{}
+	if err := DecodeStrictValue("inHouse", raw, &ids); err != nil {
+		return nil, err
+	}
+	return ids, ValidateInHouse(ids)
 }

@@ -76,6 +76,8 @@ func (c *PriceModelContent) validate(prefix string) error {
 			}
 			return nil
 		}(),
+		checkCents(prefix+"annualFee", c.AnnualFee), checkCents(prefix+"proRataFee", c.ProRataFee),
+		checkCents(prefix+"connectionFee", c.ConnectionFee),
 		checkText(prefix+"scopeOfUse", c.ScopeOfUse, 0, 10000),
 	)
 }

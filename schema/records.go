@@ -47,3 +47,12 @@ type HistoryEntry struct {
 	IsDelete bool            `json:"isDelete"`
 	Value    json.RawMessage `json:"value,omitempty"`
 }
+
+// Receipt is what the registry keeps of an accepted act under its signer's
+// nonce: the transaction that carried it and the digest that was signed. An
+// act sent again — the same signer, nonce and digest — is recognised by it,
+// and answered with the original transaction.
+type Receipt struct {
+	TxID   string `json:"txId"`
+	Digest string `json:"digest"`
+}

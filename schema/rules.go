@@ -25,6 +25,31 @@ var (
 // ZeroHash is the predecessor hash of a first version.
 const ZeroHash = "0x0000000000000000000000000000000000000000000000000000000000000000"
 
+// MaxCents bounds every amount of money the registry records: 10^12 cents,
+// ten billion euros. Money is integer euro cents; with every amount at most
+// MaxCents, a sum of up to 9,223,372 amounts (agreements × years × lines)
+// stays below 2^63 and so fits int64 and uint64 alike.
+const MaxCents Uint = 1_000_000_000_000
+
+// MaxTime bounds every point in time a message carries (a deadline, a key's
+// validity): 253402300799, the last second of 9999-12-31 UTC, in Unix
+// seconds. It keeps time arithmetic far from int64's wrap-around.
+const MaxTime Uint = 253402300799
+
+func checkCents(field string, v Uint) error {
+	if v > MaxCents {
+		return Invalid(field, "must be at most %d cents (ten billion euros)", MaxCents)
+	}
+	return nil
+}
+
+func checkTime(field string, v Uint) error {
+	if v > MaxTime {
+		return Invalid(field, "must be a Unix time in seconds up to %d (9999-12-31T23:59:59Z)", MaxTime)
+	}
+	return nil
+}
+
 func checkID(field, v string) error {
 	if !idPattern.MatchString(v) {
 		return Invalid(field, "must be 1–64 characters a–z, 0–9, '.', '_' or '-', starting with a letter or digit")
@@ -85,7 +110,7 @@ func (r *Replay) check() error {
 	if r.Deadline == 0 {
 		return Invalid("message.deadline", "must be a time in Unix seconds")
 	}
-	return nil
+	return checkTime("message.deadline", r.Deadline)
 }
 
 func canonicalAddress(a string) string {

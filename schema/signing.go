@@ -26,12 +26,18 @@ type EIP712Endpoint struct {
 	PathField string `json:"pathField,omitempty"`
 }
 
+// DomainFields is the EIP-712 domain of a channel as wallets and ethers take
+// it: exactly its fields (name, version, salt), none empty.
+func DomainFields(channel string) map[string]string {
+	d := Domain(channel)
+	return map[string]string{"name": d.Name, "version": d.Version, "salt": d.Salt}
+}
+
 // SigningMaterial is the signing material of a channel, with the endpoints
 // of the acts by primary type.
 func SigningMaterial(channel string, endpoints map[string]EIP712Endpoint) EIP712 {
-	d := Domain(channel)
 	out := EIP712{
-		Domain:       map[string]string{"name": d.Name, "version": d.Version, "salt": d.Salt},
+		Domain:       DomainFields(channel),
 		Types:        map[string][]EIP712Field{},
 		PrimaryTypes: ActTypes,
 		Records: map[string]string{

@@ -24,7 +24,7 @@ func (a Agreement) AtInterest() Agreement {
 }
 
 // CanEnterFees reports whether fee version v may be entered now.
-func (a *Agreement) CanEnterFees(v uint64) error {
+func (a *Agreement) CanEnterFees(v Uint) error {
 	switch {
 	case a.Status == AgreementTerminated:
 		return Conflict("message.agreement", "agreement %s is terminated", a.ID)
@@ -36,7 +36,7 @@ func (a *Agreement) CanEnterFees(v uint64) error {
 
 // EnterFees makes fee version v, whose terms hash to terms, the latest: the
 // approvals start afresh, and after the order it is a fee change.
-func (a *Agreement) EnterFees(v uint64, terms string) error {
+func (a *Agreement) EnterFees(v Uint, terms string) error {
 	if err := a.CanEnterFees(v); err != nil {
 		return err
 	}
@@ -62,7 +62,7 @@ func (a *Agreement) MayApprove(party string) error {
 // Approve records party's approval of fee version v, whose terms hash to
 // terms. With both approvals a first fee version awaits the order, and a fee
 // change comes into force.
-func (a *Agreement) Approve(party string, v uint64, terms string) error {
+func (a *Agreement) Approve(party string, v Uint, terms string) error {
 	if err := a.MayApprove(party); err != nil {
 		return err
 	}

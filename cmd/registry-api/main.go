@@ -3,6 +3,13 @@
 // connects to a Fabric network as one member org. Every flag can also be
 // set by an environment variable: --data is REGISTRY_DATA, --admin-token is
 // REGISTRY_ADMIN_TOKEN, and so on.
+//
+// With --demo, a new data directory gets the demo first, built aside and
+// moved into place once complete (demo.Open): a first start killed while
+// seeding is seeded afresh by the next. Once the embedded ledger has
+// stopped committing (a failed write, e.g. a full disk), /healthz answers
+// 503 and the process exits with status 1 shortly after, so that its
+// supervisor restarts it and the restart reopens the ledger.
 package main
 
 import (
@@ -37,6 +44,7 @@ import (
 
 type config struct {
 	backend, data, listen, member, adminToken, cors string
+	trustedProxies                                  string
 	demo                                            bool
 	actsPerSecond                                   float64
 	fabricNetwork, fabricOrg                        string
@@ -82,11 +90,12 @@ func parse(args []string) (*config, error) {
 	str(&c.member, "member", "DataportMSP", "MSP id of the member org this instance runs as (embedded)")
 	str(&c.adminToken, "admin-token", "", "bearer token of member administration (default: generated into DATA/admin-token)")
 	str(&c.cors, "cors-origins", "", "comma-separated portal origins allowed by CORS")
+	str(&c.trustedProxies, "trusted-proxies", "", "comma-separated addresses or CIDR ranges of reverse proxies whose X-Forwarded-For names the client (default none: the peer is the client)")
 	demoDefault, err := strconv.ParseBool(env("demo", "false"))
 	if err != nil {
 		return nil, fmt.Errorf("REGISTRY_DEMO: %w", err)
 	}
-	fs.BoolVar(&c.demo, "demo", demoDefault, "seed demo data on first start (embedded) ($REGISTRY_DEMO)")
+	fs.BoolVar(&c.demo, "demo", demoDefault, "seed demo data into a new data directory on first start (embedded ledger only) ($REGISTRY_DEMO)")
 	rate, err := strconv.ParseFloat(env("acts-per-second", "20"), 64)
 	if err != nil {
 		return nil, fmt.Errorf("REGISTRY_ACTS_PER_SECOND: %w", err)
@@ -112,52 +121,76 @@ func parse(args []string) (*config, error) {
 	if c.backend != "embedded" && c.backend != "fabric" {
 		return nil, fmt.Errorf("--backend must be embedded or fabric, not %q", c.backend)
 	}
+	if c.demo && c.backend != "embedded" {
+		return nil, errors.New("--demo (or REGISTRY_DEMO) seeds the embedded ledger only and cannot be used with --backend fabric: drop it")
+	}
 	return c, nil
 }
 
-// backends opens the client and admin clients and returns a closer.
-func backends(cfg *config, logger *slog.Logger) (relay, admin *client.Client, channel string, closer func() error, err error) {
+// backend is what the API runs on.
+type backend struct {
+	relay, admin *client.Client
+	channel      string
+	// health reports whether the ledger can still commit (embedded; nil on Fabric).
+	health func() error
+	close  func() error
+}
+
+// backends opens the client and admin clients of the configured ledger.
+func backends(ctx context.Context, cfg *config, logger *slog.Logger) (*backend, error) {
 	if cfg.backend == "embedded" {
-		l, err := embedded.Open(filepath.Join(cfg.data, "ledger"), ledger.Options{MSPID: cfg.member})
-		if err != nil {
-			return nil, nil, "", nil, err
-		}
-		if relay, err = l.Client(cfg.member, "client"); err == nil {
-			admin, err = l.Client(cfg.member, "admin")
-		}
-		if err != nil {
-			l.Close()
-			return nil, nil, "", nil, err
-		}
-		if cfg.demo && !demo.Seeded(context.Background(), relay) {
-			began := time.Now()
-			if err := demo.Seed(context.Background(), l, cfg.data); err != nil {
-				l.Close()
-				return nil, nil, "", nil, err
-			}
-			logger.Info("demo data seeded", "took", time.Since(began).Round(time.Millisecond).String(), "keys", filepath.Join(cfg.data, "demo-keys"))
-		}
-		return relay, admin, l.ChannelID(), l.Close, nil
+		return embeddedBackend(ctx, cfg, logger)
 	}
+	return fabricBackend(cfg)
+}
+
+// embeddedBackend opens the embedded ledger in DATA/ledger; with --demo, a
+// new data directory gets the demo first (see demo.Open).
+func embeddedBackend(ctx context.Context, cfg *config, logger *slog.Logger) (*backend, error) {
+	opts := ledger.Options{MSPID: cfg.member}
+	var (
+		l   *embedded.Registry
+		err error
+	)
+	if cfg.demo {
+		l, err = demo.Open(ctx, cfg.data, opts, logger)
+	} else {
+		l, err = embedded.Open(filepath.Join(cfg.data, "ledger"), opts)
+	}
+	if err != nil {
+		return nil, err
+	}
+	b := &backend{channel: l.ChannelID(), health: l.Healthy, close: l.Close}
+	if b.relay, err = l.Client(cfg.member, "client"); err == nil {
+		b.admin, err = l.Client(cfg.member, "admin")
+	}
+	if err != nil {
+		_ = l.Close()
+		return nil, err
+	}
+	return b, nil
+}
+
+func fabricBackend(cfg *config) (*backend, error) {
 	fc := cfg.fabric
 	adminCfg := fc
 	if cfg.fabricNetwork != "" {
 		n, err := network.New(network.Config{Dir: cfg.fabricNetwork})
 		if err != nil {
-			return nil, nil, "", nil, err
+			return nil, err
 		}
 		user, err := client.NetworkGateway(n, cfg.fabricOrg, "User1", fc.Chaincode)
 		if err != nil {
-			return nil, nil, "", nil, fmt.Errorf("%s: %w", cfg.fabricNetwork, err)
+			return nil, fmt.Errorf("%s: %w", cfg.fabricNetwork, err)
 		}
 		fc.Endpoint, fc.TLSRootCert, fc.MSPID, fc.Certificate, fc.PrivateKey = user.Endpoint, user.TLSRootCert, user.MSPID, user.Certificate, user.PrivateKey
 		fc.AwaitPeers = client.NetworkPeers(n)
-		admin, err := client.NetworkGateway(n, cfg.fabricOrg, "Admin", fc.Chaincode)
+		adminGW, err := client.NetworkGateway(n, cfg.fabricOrg, "Admin", fc.Chaincode)
 		if err != nil {
-			return nil, nil, "", nil, err
+			return nil, err
 		}
 		adminCfg = fc
-		adminCfg.Certificate, adminCfg.PrivateKey = admin.Certificate, admin.PrivateKey
+		adminCfg.Certificate, adminCfg.PrivateKey = adminGW.Certificate, adminGW.PrivateKey
 	} else {
 		for _, pair := range strings.Split(cfg.fabricAwait, ",") {
 			if endpoint, ca, ok := strings.Cut(pair, "="); ok {
@@ -169,25 +202,27 @@ func backends(cfg *config, logger *slog.Logger) (relay, admin *client.Client, ch
 	}
 	rb, err := client.DialFabric(fc)
 	if err != nil {
-		return nil, nil, "", nil, err
+		return nil, err
 	}
+	b := &backend{relay: client.New(rb), channel: fc.Channel}
 	closers := []func() error{rb.Close}
 	if adminCfg.Certificate != "" {
 		ab, err := client.DialFabric(adminCfg)
 		if err != nil {
 			rb.Close()
-			return nil, nil, "", nil, err
+			return nil, err
 		}
-		admin = client.New(ab)
+		b.admin = client.New(ab)
 		closers = append(closers, ab.Close)
 	}
-	return client.New(rb), admin, fc.Channel, func() error {
+	b.close = func() error {
 		var errs []error
 		for _, c := range closers {
 			errs = append(errs, c())
 		}
 		return errors.Join(errs...)
-	}, nil
+	}
+	return b, nil
 }
 
 // trustedRoots returns the roots /terms and /verification verify against:
@@ -235,12 +270,12 @@ func adminToken(cfg *config) (token, source string, err error) {
 // run serves until ctx ends; ready (tests) receives the bound address.
 func run(ctx context.Context, cfg *config, logger *slog.Logger, ready chan<- string) error {
 	began := time.Now()
-	relay, admin, channel, closeBackend, err := backends(cfg, logger)
+	b, err := backends(ctx, cfg, logger)
 	if err != nil {
 		return err
 	}
 	defer func() {
-		if err := closeBackend(); err != nil {
+		if err := b.close(); err != nil {
 			logger.Error("closing the ledger", "err", err)
 		}
 	}()
@@ -248,12 +283,7 @@ func run(ctx context.Context, cfg *config, logger *slog.Logger, ready chan<- str
 	if err != nil {
 		return fmt.Errorf("member token: %w", err)
 	}
-	var origins []string
-	for _, o := range strings.Split(cfg.cors, ",") {
-		if o = strings.TrimSpace(o); o != "" {
-			origins = append(origins, o)
-		}
-	}
+	origins, proxies := list(cfg.cors), list(cfg.trustedProxies)
 	trust, err := trustedRoots(cfg)
 	if err != nil {
 		return err
@@ -261,8 +291,8 @@ func run(ctx context.Context, cfg *config, logger *slog.Logger, ready chan<- str
 	if trust == nil {
 		logger.Warn("no root certificates configured: /terms and /verification report every bundle as unverified; set --trust-roots")
 	}
-	a, err := api.New(api.Config{Client: relay, Admin: admin, Channel: channel, AdminToken: token, Trust: trust,
-		CORSOrigins: origins, ActsPerSecond: cfg.actsPerSecond, Logger: logger})
+	a, err := api.New(api.Config{Client: b.relay, Admin: b.admin, Channel: b.channel, AdminToken: token, Trust: trust,
+		CORSOrigins: origins, TrustedProxies: proxies, Health: b.health, ActsPerSecond: cfg.actsPerSecond, Logger: logger})
 	if err != nil {
 		return err
 	}
@@ -279,16 +309,71 @@ func run(ctx context.Context, cfg *config, logger *slog.Logger, ready chan<- str
 	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
+	failed := make(chan error, 1)
+	watchCtx, stopWatching := context.WithCancel(ctx)
+	defer stopWatching()
+	if b.health != nil {
+		go watchHealth(watchCtx, b.health, failed)
+	}
+	var failure error
 	select {
 	case err := <-serveErr:
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
+	case failure = <-failed:
+		// The embedded ledger stops committing after a failed write (e.g. a
+		// full disk) until it is reopened: exit, so that a supervisor
+		// restarts the process, once /healthz has answered 503 for a moment.
+		logger.Error("the ledger has stopped committing; registry-api exits so that its supervisor restarts it",
+			"err", failure, "exitIn", failedExitDelay.String())
+		select {
+		case <-time.After(failedExitDelay):
+		case <-ctx.Done():
+		}
 	}
 	logger.Info("shutting down")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
+		return errors.Join(failure, fmt.Errorf("shutdown: %w", err))
+	}
+	if failure != nil {
+		return fmt.Errorf("the ledger failed: %w", failure)
 	}
 	return nil
+}
+
+// failedExitDelay is how long registry-api keeps answering (/healthz with
+// 503) after its ledger failed, before it exits.
+const failedExitDelay = 2 * time.Second
+
+// healthPoll is how often the ledger's health is checked.
+const healthPoll = 250 * time.Millisecond
+
+// watchHealth reports the first failure of health on failed.
+func watchHealth(ctx context.Context, health func() error, failed chan<- error) {
+	t := time.NewTicker(healthPoll)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := health(); err != nil && !errors.Is(err, ledger.ErrClosed) {
+				failed <- err
+				return
+			}
+		}
+	}
+}
+
+// list splits a comma-separated setting.
+func list(s string) []string {
+	var out []string
+	for _, v := range strings.Split(s, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
 }

@@ -68,7 +68,7 @@ func TestDemoAndGracefulShutdown(t *testing.T) {
 	data := t.TempDir()
 	base, stop := start(t, "--data", data, "--demo")
 
-	var ready struct{ Height uint64 }
+	var ready struct{ Height schema.Uint }
 	getJSON(t, base+"/readyz", &ready)
 	require.Positive(t, ready.Height)
 

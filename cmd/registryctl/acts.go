@@ -124,18 +124,19 @@ func actCmd(ctx context.Context, args []string, out io.Writer) error {
 	keyFile := fs.String("key", "", "private key file of the acting party")
 	actType := fs.String("type", "", "act: "+strings.Join(schema.ActTypes, ", "))
 	message := fs.String("message", "", "the act's message as JSON")
-	base := fs.String("api", "http://127.0.0.1:8080", "registry API")
+	target := apiFlag(fs)
 	token := fs.String("token", "", "member token, for AddKey/RevokeKey on the member's authority (then --key is the new key, for AddKey)")
 	channel := fs.String("channel", "registry", "channel, the EIP-712 domain's salt (checked against the API's)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	target.resolve(fs)
 	key, err := loadKey(*keyFile)
 	if err != nil {
 		return err
 	}
 	var info schema.EIP712
-	if err := fetchJSON(ctx, *base+"/v1/eip712", &info); err != nil {
+	if err := fetchJSON(ctx, target, "/v1/eip712", &info); err != nil {
 		return err
 	}
 	endpoint, ok := info.Endpoints[*actType]
@@ -178,7 +179,7 @@ func actCmd(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	req, err := http.NewRequestWithContext(ctx, endpoint.Method, *base+path, bytes.NewReader(raw))
+	req, err := http.NewRequestWithContext(ctx, endpoint.Method, target.url+path, bytes.NewReader(raw))
 	if err != nil {
 		return err
 	}
@@ -188,7 +189,7 @@ func actCmd(ctx context.Context, args []string, out io.Writer) error {
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return fmt.Errorf("post %s: %w", path, err)
+		return target.unreachable(err)
 	}
 	defer resp.Body.Close()
 	answer, err := io.ReadAll(resp.Body)
@@ -206,14 +207,16 @@ func actCmd(ctx context.Context, args []string, out io.Writer) error {
 	return nil
 }
 
-func fetchJSON(ctx context.Context, url string, out any) error {
+// fetchJSON reads a path of the API as JSON.
+func fetchJSON(ctx context.Context, target *apiTarget, path string, out any) error {
+	url := target.url + path
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return err
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return fmt.Errorf("get %s: %w", url, err)
+		return target.unreachable(err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {

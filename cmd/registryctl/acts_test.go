@@ -72,7 +72,7 @@ func TestKeysSignAndAct(t *testing.T) {
 	require.NoError(t, err)
 	digest, err := schema.Digest("registry", "PlaceOrder", typed)
 	require.NoError(t, err)
-	signer, err := schema.RecoverSigner(digest, body.Signature)
+	signer, err := schema.RecoverSigner("signature", digest, body.Signature)
 	require.NoError(t, err)
 	require.Equal(t, address, signer.Hex())
 

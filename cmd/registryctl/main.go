@@ -8,7 +8,9 @@
 //	registryctl act            --key FILE --type ACT --message JSON [--api URL] [--token T]
 //	registryctl proof export   --agreement ID [--api URL] [--out FILE] [--from BLOCK]
 //	registryctl proof roots    --data DIR | --network DIR [--out DIR]
-//	registryctl verify         [--roots DIR] [--genesis HASH] [--checkpoint N:HASH] [--json] [-q] BUNDLE...
+//	registryctl verify         [--roots DIR] [--genesis HASH] [--checkpoint N:HASH] [--json] [--wide] [-q] BUNDLE...
+//
+// The API's URL is --api, else $REGISTRY_API, else http://127.0.0.1:8080.
 package main
 
 import (
@@ -21,6 +23,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"text/tabwriter"
 	"time"
@@ -51,10 +54,11 @@ const usage = `usage:
   registryctl proof roots    --data DIR | --network DIR [--out DIR]
                                                            write the organisations' root certificates (MSPID.pem)
                                                            and, for a network, the genesis block's hash (genesis.sha256)
-  registryctl verify         [--roots DIR] [--genesis HASH] [--checkpoint N:HASH] [--json] [-q] BUNDLE...
+  registryctl verify         [--roots DIR] [--genesis HASH] [--checkpoint N:HASH] [--json] [--wide] [-q] BUNDLE...
                                                            verify bundles offline against the roots you trust;
                                                            exits 1 on any failure, naming the first broken link
-  (a message may leave out nonce and deadline: a fresh nonce and a deadline in an hour are filled in)`
+  (a message may leave out nonce and deadline: a fresh nonce and a deadline in an hour are filled in;
+   the API is --api URL, else $REGISTRY_API, else http://127.0.0.1:8080)`
 
 func run(ctx context.Context, args []string, out io.Writer) error {
 	if len(args) == 0 {
@@ -81,6 +85,51 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return verifyCmd(args[1:], out)
 	}
 	return errors.New(usage)
+}
+
+// apiEnv names the registry API when --api is not given.
+const apiEnv = "REGISTRY_API"
+
+// defaultAPI is the registry API without --api or $REGISTRY_API.
+const defaultAPI = "http://127.0.0.1:8080"
+
+// apiTarget is the registry API a command talks to: --api, else
+// $REGISTRY_API, else the default; it remembers which, to say so when the
+// API cannot be reached.
+type apiTarget struct {
+	value string
+	url   string
+	from  string
+}
+
+// apiFlag defines --api on a command's flags; call resolve after parsing.
+func apiFlag(fs *flag.FlagSet) *apiTarget {
+	a := &apiTarget{}
+	def := defaultAPI
+	if v := os.Getenv(apiEnv); v != "" {
+		def = v
+	}
+	fs.StringVar(&a.value, "api", def, "registry API (default: $"+apiEnv+", else "+defaultAPI+")")
+	return a
+}
+
+// resolve fixes the URL and its source once the flags are parsed.
+func (a *apiTarget) resolve(fs *flag.FlagSet) {
+	a.url = strings.TrimRight(a.value, "/")
+	a.from = "the default"
+	if os.Getenv(apiEnv) != "" {
+		a.from = "$" + apiEnv
+	}
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "api" {
+			a.from = "--api"
+		}
+	})
+}
+
+// unreachable says which API could not be reached, and where its URL came from.
+func (a *apiTarget) unreachable(err error) error {
+	return fmt.Errorf("cannot reach the registry API at %s (from %s; set --api or $%s): %w", a.url, a.from, apiEnv, err)
 }
 
 func networkCmd(ctx context.Context, verb string, args []string, out io.Writer) error {

@@ -13,10 +13,12 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 
 	"github.com/efa-marktplatz/registry/network"
 	"github.com/efa-marktplatz/registry/proof"
@@ -38,26 +40,27 @@ func proofCmd(ctx context.Context, args []string, out io.Writer) error {
 // proofExport saves an agreement's proof bundle from the API, as served.
 func proofExport(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("proof export", flag.ContinueOnError)
-	base := fs.String("api", "http://127.0.0.1:8080", "registry API")
+	target := apiFlag(fs)
 	agreement := fs.String("agreement", "", "agreement id")
 	file := fs.String("out", "", "bundle file (default AGREEMENT.proof.json)")
 	from := fs.String("from", "", "embedded ledger: start the chain of block headers at this block (a checkpoint you pinned)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	target.resolve(fs)
 	if *agreement == "" {
 		return errors.New("proof export: --agreement is required")
 	}
 	if *file == "" {
 		*file = *agreement + ".proof.json"
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(*base, "/")+"/v1/agreements/"+url.PathEscape(*agreement)+"/proof"+query(*from), nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target.url+"/v1/agreements/"+url.PathEscape(*agreement)+"/proof"+query(*from), nil)
 	if err != nil {
 		return err
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return fmt.Errorf("proof export: %w", err)
+		return fmt.Errorf("proof export: %w", target.unreachable(err))
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(resp.Body)
@@ -127,6 +130,7 @@ func verifyCmd(args []string, out io.Writer) error {
 	genesis := fs.String("genesis", "", "the genesis block's header hash (hex) you pin; default: genesis.sha256 in --roots (required for Fabric bundles)")
 	checkpoint := fs.String("checkpoint", "", "embedded ledger: a block you trust, NUMBER:HEADERHASH (hex); the bundle's chain must pass through it")
 	asJSON := fs.Bool("json", false, "print the reports as JSON")
+	wide := fs.Bool("wide", false, "print one line per check, with ids and hashes in full (lines run wide); by default lines fit 100 columns")
 	quiet := fs.Bool("q", false, "print one line per bundle, not every check")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -173,7 +177,7 @@ func verifyCmd(args []string, out io.Writer) error {
 				first = fmt.Errorf("%s: first broken link: %s of %s: %s", path, report.FirstFailure.Check, report.FirstFailure.Subject, report.FirstFailure.Detail)
 			}
 		}
-		if err := printReport(out, path, report, *asJSON, *quiet); err != nil {
+		if err := printReport(out, path, report, reportFormat{json: *asJSON, quiet: *quiet, wide: *wide}); err != nil {
 			return err
 		}
 	}
@@ -189,8 +193,16 @@ func verifyCmd(args []string, out io.Writer) error {
 	return nil
 }
 
-func printReport(out io.Writer, path string, r *proof.Report, asJSON, quiet bool) error {
-	if asJSON {
+// reportFormat is how verify prints a report.
+type reportFormat struct {
+	json, quiet, wide bool
+}
+
+// reportWidth is the width the default report fits.
+const reportWidth = 100
+
+func printReport(out io.Writer, path string, r *proof.Report, f reportFormat) error {
+	if f.json {
 		enc := json.NewEncoder(out)
 		enc.SetIndent("", "  ")
 		return enc.Encode(r)
@@ -199,24 +211,99 @@ func printReport(out io.Writer, path string, r *proof.Report, asJSON, quiet bool
 	if !r.OK {
 		verdict = "FAILED"
 	}
-	if quiet {
+	if f.quiet {
 		_, err := fmt.Fprintf(out, "%s %s (agreement %s, %s, %d checks)\n", verdict, path, r.Agreement, r.Backend, len(r.Items))
 		return err
 	}
-	w := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
-	for _, it := range r.Items {
-		mark := "ok  "
-		if !it.OK {
-			mark = "FAIL"
+	mark := func(it proof.Item) string {
+		if it.OK {
+			return "ok"
 		}
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", mark, it.Check, it.Subject, it.Detail)
+		return "FAIL"
 	}
-	if err := w.Flush(); err != nil {
+	if f.wide {
+		w := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+		for _, it := range r.Items {
+			fmt.Fprintf(w, "%-4s\t%s\t%s\t%s\n", mark(it), it.Check, it.Subject, it.Detail)
+		}
+		if err := w.Flush(); err != nil {
+			return err
+		}
+	} else {
+		// The check, then what it checked and what it found, wrapped at
+		// reportWidth; ids and hashes shortened (--wide has them in full).
+		for _, it := range r.Items {
+			head := wrap(fmt.Sprintf("%-4s  ", mark(it)), string(it.Check)+": "+shorten(it.Subject), reportWidth, "        ")
+			if _, err := io.WriteString(out, head); err != nil {
+				return err
+			}
+			if it.Detail != "" {
+				if _, err := io.WriteString(out, wrap("      ", shorten(it.Detail), reportWidth, "      ")); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	summary := fmt.Sprintf("%s: %s — agreement %s on the %s ledger, %d checks", path, verdict, r.Agreement, r.Backend, len(r.Items))
+	if f := r.FirstFailure; f != nil {
+		summary += fmt.Sprintf("\nfirst broken link: %s of %s: %s", f.Check, f.Subject, f.Detail)
+	}
+	if f.wide {
+		_, err := fmt.Fprintln(out, summary)
 		return err
 	}
-	fmt.Fprintf(out, "%s: %s — agreement %s on the %s ledger, %d checks\n", path, verdict, r.Agreement, r.Backend, len(r.Items))
-	if f := r.FirstFailure; f != nil {
-		fmt.Fprintf(out, "first broken link: %s of %s: %s\n", f.Check, f.Subject, f.Detail)
+	for _, line := range strings.Split(summary, "\n") {
+		if _, err := io.WriteString(out, wrap("", line, reportWidth, "  ")); err != nil {
+			return err
+		}
 	}
 	return nil
+}
+
+// longHex is a transaction id or a 32-byte hash, with or without 0x.
+var longHex = regexp.MustCompile(`\b(0x)?([0-9a-fA-F]{12})[0-9a-fA-F]{52}\b`)
+
+// shorten abbreviates transaction ids and hashes to their first 12 hex
+// digits and an ellipsis.
+func shorten(s string) string { return longHex.ReplaceAllString(s, "$1$2…") }
+
+// wrap breaks prefix and text into lines of at most width characters,
+// at the spaces of text, each line after the first starting with indent; a
+// word longer than a line is cut. Every line ends with a newline.
+func wrap(prefix, text string, width int, indent string) string {
+	var lines []string
+	cur, curLen, empty := prefix, utf8.RuneCountInString(prefix), true
+	newLine := func() {
+		lines = append(lines, cur)
+		cur, curLen, empty = indent, utf8.RuneCountInString(indent), true
+	}
+	for _, word := range strings.Fields(text) {
+		for word != "" {
+			n, sep := utf8.RuneCountInString(word), 1
+			if empty {
+				sep = 0
+			}
+			switch {
+			case curLen+sep+n <= width:
+				if !empty {
+					cur += " "
+				}
+				cur, curLen, empty, word = cur+word, curLen+sep+n, false, ""
+			case !empty:
+				newLine()
+			default: // alone on its line and still too long: cut it
+				room, cut := max(width-curLen, 1), len(word)
+				for i := range word {
+					if utf8.RuneCountInString(word[:i]) == room {
+						cut = i
+						break
+					}
+				}
+				cur, word = cur+word[:cut], word[cut:]
+				newLine()
+			}
+		}
+	}
+	lines = append(lines, cur)
+	return strings.Join(lines, "\n") + "\n"
 }

@@ -42,8 +42,13 @@ func TestProofExportAndVerify(t *testing.T) {
 	raw, err := os.ReadFile(files[0])
 	require.NoError(t, err)
 	tampered := filepath.Join(dir, "tampered.proof.json")
-	require.Contains(t, string(raw), `"annualFee": 1200000`)
-	require.NoError(t, os.WriteFile(tampered, bytes.Replace(raw, []byte(`"annualFee": 1200000`), []byte(`"annualFee": 1200001`), 1), 0o644))
+	// The fee version's own fees: past the agreement record, whose EnterFees
+	// act carries the same figure in its signed message.
+	at := bytes.Index(raw, []byte(`"feeVersions"`))
+	require.Positive(t, at)
+	require.Contains(t, string(raw[at:]), `"annualFee": "1200000"`)
+	raw = append(raw[:at:at], bytes.Replace(raw[at:], []byte(`"annualFee": "1200000"`), []byte(`"annualFee": "1200001"`), 1)...)
+	require.NoError(t, os.WriteFile(tampered, raw, 0o644))
 	out.Reset()
 	err = run(ctx, []string{"verify", "--roots", roots, tampered}, &out)
 	require.ErrorContains(t, err, "first broken link: record written of fee version 1 of koeln-bauantrag")

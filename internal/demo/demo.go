@@ -8,11 +8,11 @@ package demo
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"time"
 
-	"github.com/efa-marktplatz/registry/client"
 	"github.com/efa-marktplatz/registry/internal/embedded"
 	"github.com/efa-marktplatz/registry/internal/scenario"
 	"github.com/efa-marktplatz/registry/schema"
@@ -25,7 +25,7 @@ var Members = scenario.Members
 // SampleNote marks figures no official source publishes.
 const SampleNote = "SAMPLE FIGURES for the demo: no official per-inhabitant EfA prices are published"
 
-// demoParty is the id the demo's first party has: Seeded looks for it.
+// demoParty is the id the demo's first party has: Check looks for it.
 const demoParty = "govdigital"
 
 type seeder struct {
@@ -35,41 +35,58 @@ type seeder struct {
 	models  map[string]string // offering id → price-model hash
 }
 
-// Seeded reports whether the demo is in the ledger already.
-func Seeded(ctx context.Context, c *client.Client) bool {
-	_, err := c.Party(ctx, demoParty)
-	return err == nil
-}
-
 // Seed writes the demo through the chaincode, as the members and parties
 // would: member admins register parties and their keys, parties sign acts.
-// The parties' keys are saved in dir/demo-keys.
+// The parties' keys are saved in dir/demo-keys, each written and synced
+// before it is registered. A seed that stops half-way leaves a partial
+// demo: registry-api seeds with Open, which builds the demo aside and moves
+// it into place once complete.
 func Seed(ctx context.Context, r *embedded.Registry, dir string) error {
-	reg, err := r.Scenario(Members[0], Members...)
+	return seed(ctx, r, filepath.Join(dir, keysDirName), nil, nil)
+}
+
+// seed writes the demo, with the parties' keys in keysDir, logging each
+// step done to logger (if any); wrap (tests) wraps the registry the acts go to.
+func seed(ctx context.Context, r *embedded.Registry, keysDir string, logger *slog.Logger, wrap func(scenario.Registry) scenario.Registry) error {
+	clients, err := r.Scenario(Members[0], Members...)
 	if err != nil {
 		return err
 	}
-	keysDir := filepath.Join(dir, "demo-keys")
+	var reg scenario.Registry = clients
+	if wrap != nil {
+		reg = wrap(reg)
+	}
 	if err := os.MkdirAll(keysDir, 0o700); err != nil {
 		return fmt.Errorf("demo: keys directory: %w", err)
 	}
 	s := &seeder{ctx: ctx, b: scenario.New(reg, scenario.WithKeyDir(keysDir)), parties: map[string]*scenario.Party{}, models: map[string]string{}}
-	for _, step := range []func() error{s.registerParties, s.offerings, s.agreements} {
-		if err := step(); err != nil {
+	steps := []struct {
+		name string
+		run  func() error
+	}{{"parties registered", s.registerParties}, {"offerings and price models published", s.offerings}, {"agreements made", s.agreements}}
+	for _, step := range steps {
+		if err := step.run(); err != nil {
 			return fmt.Errorf("demo: %w", err)
+		}
+		if logger != nil {
+			logger.Info("demo: " + step.name)
 		}
 	}
 	return nil
 }
 
-func (s *seeder) registerParties() error {
+// partySpec is a party of the demo and the member org that vouches for it.
+type partySpec struct {
+	msp string
+	reg schema.PartyRegistration
+}
+
+// demoParties are the demo's parties, in the order they are registered.
+func demoParties() []partySpec {
 	leitweg := func(coarse, fine string) string {
 		return coarse + "-" + fine + "-" + identifier.LeitwegCheckDigits(coarse, fine)
 	}
-	parties := []struct {
-		msp string
-		reg schema.PartyRegistration
-	}{
+	return []partySpec{
 		{scenario.AKDB, schema.PartyRegistration{ID: demoParty, Kind: schema.KindAnbieter, Name: "govdigital eG"}},
 		{scenario.Dataport, schema.PartyRegistration{ID: "fitko", Kind: schema.KindAnbieter, Name: "FITKO (Föderale IT-Kooperation)"}},
 		{scenario.Dataport, schema.PartyRegistration{ID: "land-mv", Kind: schema.KindLand, Name: "Land Mecklenburg-Vorpommern", AGS: "13000000"}},
@@ -85,7 +102,10 @@ func (s *seeder) registerParties() error {
 		{scenario.Dataport, schema.PartyRegistration{ID: "hamburg", Kind: schema.KindLand, Name: "Freie und Hansestadt Hamburg",
 			AGS: "02000000", InHouse: []string{demoParty, "fitko"}}},
 	}
-	for _, p := range parties {
+}
+
+func (s *seeder) registerParties() error {
+	for _, p := range demoParties() {
 		party, err := s.b.Party(s.ctx, p.msp, p.reg)
 		if err != nil {
 			return err
@@ -95,15 +115,31 @@ func (s *seeder) registerParties() error {
 	return nil
 }
 
-func (s *seeder) offerings() error {
-	type offering struct {
-		content  schema.OfferingContent
-		accept   bool
-		model    schema.PriceModelContent
-		withdraw bool
+// offeringSpec is an offering of the demo: its first version, whether the
+// Anbieter accepts it, its first price model (none without a distribution
+// key) and whether its supplier withdraws it.
+type offeringSpec struct {
+	content  schema.OfferingContent
+	accept   bool
+	model    schema.PriceModelContent
+	withdraw bool
+}
+
+// status is the status the demo leaves the offering in.
+func (o offeringSpec) status() string {
+	switch {
+	case o.withdraw:
+		return schema.OfferingWithdrawn
+	case o.accept:
+		return schema.OfferingPublished
 	}
+	return schema.OfferingSubmitted
+}
+
+// demoOfferings are the demo's offerings, in the order they are submitted.
+func demoOfferings() []offeringSpec {
 	sampleLeiKa := "LeiKa key: sample, not verified (none could be verified from the sources available)."
-	offerings := []offering{
+	return []offeringSpec{
 		{content: schema.OfferingContent{Offering: "aufenthaltstitel", Supplier: "land-brandenburg", Anbieter: "govdigital", Kind: schema.KindOZGService,
 			Title: "Aufenthaltstitel", Description: "Beantragung eines Aufenthaltstitels (EfA, Federführung Brandenburg). " + sampleLeiKa,
 			Themenfeld: "Ein- & Auswanderung", LeiKaKeys: []string{"99999999000001"}, OZGIDs: []string{"10255"}, EfaFinanced: true,
@@ -140,7 +176,10 @@ func (s *seeder) offerings() error {
 			Themenfeld: "Mobilität & Reisen", LeiKaKeys: []string{}, OZGIDs: []string{}},
 			accept: true, withdraw: true},
 	}
-	for _, o := range offerings {
+}
+
+func (s *seeder) offerings() error {
+	for _, o := range demoOfferings() {
 		o.content.Version = 1
 		o.content.DocumentHashes = []string{}
 		supplier, anbieter := s.parties[o.content.Supplier], s.parties[o.content.Anbieter]
@@ -166,33 +205,29 @@ func (s *seeder) offerings() error {
 	return nil
 }
 
+// agreementSpec is an agreement of the demo and the status it is driven to.
+type agreementSpec struct {
+	id, offering, customer, supplier, anbieter, parent, until string
+	annual                                                    uint64
+}
+
+// demoAgreements are the demo's agreements, each driven until its status.
+var demoAgreements = []agreementSpec{
+	{"koeln-bauantrag", "digitaler-bauantrag", "stadt-koeln", "land-mv", "govdigital", "", schema.AgreementConcluded, 1_200_000},
+	{"koeln-bauantrag-bezirk-porz", "digitaler-bauantrag", "stadt-koeln", "land-mv", "govdigital", "koeln-bauantrag", schema.AgreementConcluded, 150_000},
+	{"aachen-bauantrag", "digitaler-bauantrag", "stadt-aachen", "land-mv", "govdigital", "", schema.AgreementApproved, 450_000},
+	{"schwerin-bauantrag", "digitaler-bauantrag", "stadt-schwerin", "land-mv", "govdigital", "", schema.AgreementFeesEntered, 200_000},
+	{"hamburg-aufenthaltstitel", "aufenthaltstitel", "hamburg", "land-brandenburg", "govdigital", "", schema.AgreementInterest, 0},
+	{"koeln-aufenthaltstitel", "aufenthaltstitel", "stadt-koeln", "land-brandenburg", "govdigital", "", schema.AgreementFeeChangePending, 980_000},
+	{"hamburg-fuehrerschein", "fuehrerscheinantrag", "hamburg", "land-hessen", "govdigital", "", schema.AgreementTerminated, 640_000},
+	{"hamburg-mutterschutz", "mutterschutzmitteilung", "hamburg", "dataport", "fitko", "", schema.AgreementConcluded, 120_000},
+}
+
 func (s *seeder) agreements() error {
-	type agreement struct {
-		id, offering, customer, supplier, anbieter, parent, until string
-		annual                                                    uint64
-	}
-	const (
-		interest = schema.AgreementInterest
-		fees     = schema.AgreementFeesEntered
-		approved = schema.AgreementApproved
-		order    = schema.AgreementConcluded
-		change   = schema.AgreementFeeChangePending
-		end      = schema.AgreementTerminated
-	)
-	agreements := []agreement{
-		{"koeln-bauantrag", "digitaler-bauantrag", "stadt-koeln", "land-mv", "govdigital", "", order, 1_200_000},
-		{"koeln-bauantrag-bezirk-porz", "digitaler-bauantrag", "stadt-koeln", "land-mv", "govdigital", "koeln-bauantrag", order, 150_000},
-		{"aachen-bauantrag", "digitaler-bauantrag", "stadt-aachen", "land-mv", "govdigital", "", approved, 450_000},
-		{"schwerin-bauantrag", "digitaler-bauantrag", "stadt-schwerin", "land-mv", "govdigital", "", fees, 200_000},
-		{"hamburg-aufenthaltstitel", "aufenthaltstitel", "hamburg", "land-brandenburg", "govdigital", "", interest, 0},
-		{"koeln-aufenthaltstitel", "aufenthaltstitel", "stadt-koeln", "land-brandenburg", "govdigital", "", change, 980_000},
-		{"hamburg-fuehrerschein", "fuehrerscheinantrag", "hamburg", "land-hessen", "govdigital", "", end, 640_000},
-		{"hamburg-mutterschutz", "mutterschutzmitteilung", "hamburg", "dataport", "fitko", "", order, 120_000},
-	}
 	endDate := time.Now().AddDate(0, 3, 0).Format(time.DateOnly)
-	for _, a := range agreements {
+	for _, a := range demoAgreements {
 		d := s.b.NewDeal(a.id, a.offering, s.models[a.offering], a.parent, s.parties[a.customer], s.parties[a.supplier], s.parties[a.anbieter])
-		agreed := schema.Fees{AnnualFee: a.annual, ProRataFee: a.annual / 12, ConnectionFee: 50_000, ScopeOfUse: SampleNote}
+		agreed := schema.Fees{AnnualFee: schema.Uint(a.annual), ProRataFee: schema.Uint(a.annual / 12), ConnectionFee: 50_000, ScopeOfUse: SampleNote}
 		if err := d.Until(s.ctx, a.until, agreed, endDate); err != nil {
 			return err
 		}

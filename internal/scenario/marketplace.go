@@ -180,9 +180,14 @@ var DefaultFees = schema.Fees{AnnualFee: 1_000_000, ProRataFee: 100_000, Connect
 
 // EnterFees has the supplier enter the next fee version.
 func (d *Deal) EnterFees(ctx context.Context, fees schema.Fees) error {
-	return d.b.Act(ctx, d.Supplier, &schema.EnterFeesMessage{Agreement: d.ID, FeeVersion: schema.Uint(d.Agreement.FeeVersion + 1),
-		PriceModelHash: d.PriceModelHash, AnnualFee: schema.Uint(fees.AnnualFee), ProRataFee: schema.Uint(fees.ProRataFee),
-		ConnectionFee: schema.Uint(fees.ConnectionFee), ScopeOfUse: fees.ScopeOfUse, Replay: d.b.Replay()}, &d.Agreement)
+	return d.b.Act(ctx, d.Supplier, d.EnterFeesMessage(fees), &d.Agreement)
+}
+
+// EnterFeesMessage is the message that enters the next fee version.
+func (d *Deal) EnterFeesMessage(fees schema.Fees) *schema.EnterFeesMessage {
+	return &schema.EnterFeesMessage{Agreement: d.ID, FeeVersion: d.Agreement.FeeVersion + 1,
+		PriceModelHash: d.PriceModelHash, AnnualFee: fees.AnnualFee, ProRataFee: fees.ProRataFee,
+		ConnectionFee: fees.ConnectionFee, ScopeOfUse: fees.ScopeOfUse, Replay: d.b.Replay()}
 }
 
 // Approve has a party (the customer or the Anbieter) approve the latest

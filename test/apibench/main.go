@@ -193,7 +193,7 @@ func seed(args []string) error {
 				d := ld.m.Deal(fmt.Sprintf("seed-%d", i), "")
 				err := d.Interest(ctx)
 				if err == nil {
-					err = d.EnterFees(ctx, schema.Fees{AnnualFee: uint64(i)})
+					err = d.EnterFees(ctx, schema.Fees{AnnualFee: schema.Uint(i)})
 				}
 				if err != nil {
 					failed.Store(&err)

@@ -91,4 +91,15 @@ const stranger = Wallet.createRandom();
 const refused = await act(stranger, "PlaceOrder", { agreement: id, termsHash: fees.termsHash }, 403);
 if (refused.field !== "signature" || refused.code !== "forbidden") fail(`refusal: ${JSON.stringify(refused)}`);
 
-process.stdout.write(JSON.stringify({ ok: true, status: agreement.status, verifiedActs: agreement.acts.length }));
+// The signed terms are self-contained: each act carries its message and its
+// EIP-712 type, the terms the domain; nothing else is fetched to verify them.
+const terms = expect(await call("GET", `/v1/agreements/${id}/terms`), 200, "GET terms");
+for (const a of terms.acts) {
+  const signer = verifyTypedData(terms.domain, a.types, a.message, a.signature);
+  if (signer !== a.recovered) fail(`/terms ${a.type}: the signature recovers to ${signer}, the terms say ${a.recovered}`);
+}
+const termsActs = terms.acts.map((a) => a.type);
+if (!termsActs.includes("AcceptOffering")) fail(`/terms lacks the Anbieter's acceptance: ${termsActs}`);
+
+process.stdout.write(JSON.stringify({ ok: true, status: agreement.status, verifiedActs: agreement.acts.length,
+  verifiedTermsActs: terms.acts.length, termsActs }));
