@@ -12,6 +12,8 @@ BENCHSTAT_VERSION   := v0.0.0-20260908200009-22c9c6c9d4da
 BENCH_COUNT ?= 6
 # LOAD_TXS transactions are committed by `make bench-memory`.
 LOAD_TXS    ?= 1000000
+# SCALE_AGREEMENTS agreements fill the large ledger of `make bench-scale`.
+SCALE_AGREEMENTS ?= 1000000
 # FUZZTIME is how long `make fuzz` fuzzes act decoding and validation;
 # TEST_FUZZTIME how long `make test` fuzzes the HTTP act bodies.
 FUZZTIME      ?= 5m
@@ -22,7 +24,7 @@ NETWORK_DIR  ?= network/run
 NETWORK_PORT ?= 17000
 REGISTRYCTL  := $(BIN)/registryctl
 
-.PHONY: all build run test test-fabric test-fabric-bft bench bench-api bench-memory fuzz lint fmt tools clean network-up network-down network-status
+.PHONY: all build run test test-fabric test-fabric-bft bench bench-api bench-scale bench-memory fuzz lint fmt tools clean network-up network-down network-status
 
 all: lint test
 
@@ -83,10 +85,19 @@ test-fabric-bft: build
 	$(GO) test -count=1 -p 1 -tags fabric -run 'TestFabricEvidence|TestAuditors' ./proof/ ./api/ -fabric "$$dir" -fabric-port $(TEST_BFT_PORT)
 
 ## bench: ledger tx/s at 1, 8, 64 submitters beside raw bbolt, evaluate latency,
-## signed registry acts/s beside a trivial Put, ecrecover/s
+## signed registry acts/s beside a trivial Put and ecrecover/s, EIP-712 digests,
+## then CPU and bytes of the 3rd, 10th and 100th act of an agreement
 bench: $(BENCHSTAT)
-	$(GO) test -run '^$$' -bench . -benchmem -count $(BENCH_COUNT) ./ledger/ ./chaincode/ | tee bench.out
+	set -o pipefail; { $(GO) test -run '^$$' -bench . -benchmem -count $(BENCH_COUNT) ./ledger/ && \
+	  $(GO) test -run '^$$' -bench 'SignedActs|Ecrecover|Digest' -benchmem -count $(BENCH_COUNT) ./chaincode/ ./schema/ && \
+	  $(GO) test -run '^$$' -bench ActCost -benchtime 100x -count $(BENCH_COUNT) ./chaincode/; } | tee bench.out
 	$(BENCHSTAT) bench.out
+
+## bench-scale: per-act cost on a ledger of 1,000 agreements beside one of
+## SCALE_AGREEMENTS (default 1,000,000; seeding that takes about half an hour)
+bench-scale:
+	$(GO) build -o $(BIN)/ ./test/apibench
+	test/apibench/scale.sh $(BIN) $(SCALE_AGREEMENTS)
 
 ## fuzz: fuzz act decoding and validation, and the HTTP act bodies, for FUZZTIME each
 fuzz:

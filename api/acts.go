@@ -31,8 +31,9 @@ func readBody(c *gin.Context) ([]byte, error) {
 
 // actHandler relays a party's act: the body decodes once into a schema.Act
 // (message checked, authority from the signatures present), the message is
-// bound to the path, the signer is recovered — never read from the body —
-// and the act is submitted; the chaincode decides.
+// bound to the path, the signatures' form is checked, and the act is
+// submitted. The chaincode recovers the signer — never read from the body —
+// and decides; the one recovery an act needs is done there.
 func (a *API) actHandler(r route) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if !a.limiter.allow(c.ClientIP()) {
@@ -68,12 +69,10 @@ func (a *API) actHandler(r route) gin.HandlerFunc {
 		if act.Authority == schema.ByMember && !a.requireMember(c) {
 			return
 		}
-		signer, err := act.Signer(a.cfg.Channel)
-		if err != nil {
+		if err := act.CheckSignatures(); err != nil {
 			abort(c, err)
 			return
 		}
-		c.Set(signerKey, signer.Hex())
 		relay := a.cfg.Client
 		if act.Authority == schema.ByMember {
 			relay = a.cfg.Admin
@@ -116,16 +115,22 @@ func (a *API) countSubmit(act string, err error) {
 
 // stamped answers with the record a transaction changed (its payload) and
 // the transaction.
+//
+// The record's JSON is passed on as the chaincode wrote it: the stamp is
+// appended to the object, nothing is decoded and encoded again.
 func (a *API) stamped(c *gin.Context, status int, res *client.Result) {
 	c.Set(txIDKey, res.TxID)
-	var obj map[string]json.RawMessage
-	if err := json.Unmarshal(res.Payload, &obj); err != nil {
-		abort(c, fmt.Errorf("decode record: %w", err))
+	stamp, err := json.Marshal(Stamped{TxID: res.TxID, BlockNumber: schema.Uint(res.BlockNumber)})
+	if err != nil {
+		abort(c, err)
 		return
 	}
-	obj["txId"], _ = json.Marshal(res.TxID)
-	obj["blockNumber"], _ = json.Marshal(schema.Uint(res.BlockNumber))
-	c.JSON(status, obj)
+	out, err := schema.AddMembers(res.Payload, stamp)
+	if err != nil {
+		abort(c, fmt.Errorf("the ledger's answer: %w", err))
+		return
+	}
+	c.Data(status, "application/json; charset=utf-8", out)
 }
 
 func (a *API) registerParty(c *gin.Context) {

@@ -112,9 +112,9 @@ func testAuditors(t *testing.T, h *harness) {
 		{"one byte of a fee", "record written", "fee version 2", func(b *proof.Bundle) {
 			b.Records.FeeVersions[1] = json.RawMessage(strings.Replace(string(b.Records.FeeVersions[1]), "2400000", "2400001", 1))
 		}},
-		{"a signature", "record written", "agreement " + a.ID, func(b *proof.Bundle) {
+		{"a signature", "record written", "act 3 on agreement " + a.ID, func(b *proof.Bundle) {
 			sig := a.Acts[2].Signature
-			b.Records.Agreement = json.RawMessage(strings.Replace(string(b.Records.Agreement), sig, sig[:20]+"00"+sig[22:], 1))
+			b.Records.AgreementActs[2] = json.RawMessage(strings.Replace(string(b.Records.AgreementActs[2]), sig, sig[:20]+"00"+sig[22:], 1))
 		}},
 		{"a block swapped for another", "", "block", func(b *proof.Bundle) {
 			if b.Fabric != nil {

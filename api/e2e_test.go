@@ -45,6 +45,8 @@ func testHTTPWorkflow(t *testing.T, h *harness) {
 	require.Equal(t, http.StatusOK, r.status, "%s", r.body)
 	r.json(t, &a)
 	require.Equal(t, schema.AgreementConcluded, a.Status)
+	require.Equal(t, s.Customer.Address(), a.Act.Signer, "the answer carries the act, its signer recovered from the signature")
+	h.get(agreementPath(id, "")).json(t, &a)
 	require.Equal(t, s.Customer.Address(), a.Acts[0].Signer, "the signer is recovered from the signature")
 
 	r = h.get(agreementPath(id, ""))

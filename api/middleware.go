@@ -21,7 +21,6 @@ import (
 const (
 	requestIDKey = "requestId"
 	txIDKey      = "txId"
-	signerKey    = "signer"
 	errorKey     = "error"
 )
 
@@ -60,9 +59,6 @@ func (a *API) accessLog(c *gin.Context) {
 	}
 	if tx := c.GetString(txIDKey); tx != "" {
 		attrs = append(attrs, "txId", tx)
-	}
-	if signer := c.GetString(signerKey); signer != "" {
-		attrs = append(attrs, "signer", signer)
 	}
 	level := slog.LevelInfo
 	if err, ok := c.Get(errorKey); ok {

@@ -49,10 +49,10 @@ const problemTypeBase = "https://efa-registry.example/problems/"
 
 // codeStatus maps registry error codes to HTTP statuses.
 var codeStatus = map[schema.Code]int{
-	schema.CodeInvalid:      http.StatusBadRequest,
-	schema.CodeForbidden:    http.StatusForbidden,
-	schema.CodeNotFound:     http.StatusNotFound,
-	schema.CodeConflict:     http.StatusConflict,
+	schema.CodeInvalid:   http.StatusBadRequest,
+	schema.CodeForbidden: http.StatusForbidden,
+	schema.CodeNotFound:  http.StatusNotFound,
+	schema.CodeConflict:  http.StatusConflict,
 }
 
 // The bounds of what a problem echoes: a rule or detail is a sentence, a

@@ -16,6 +16,7 @@ var agreements = kind[schema.Agreement]{
 	record:  schema.RecordAgreement,
 	id:      func(a *schema.Agreement) string { return a.ID },
 	updated: func(a *schema.Agreement) *schema.Stamp { return &a.Updated },
+	log:     func(a *schema.Agreement) *schema.ActLog { return &a.ActLog },
 	status:  func(a *schema.Agreement) string { return a.Status },
 	indexes: func(a *schema.Agreement) []indexEntry {
 		return []indexEntry{
@@ -79,9 +80,9 @@ func (c *Registry) ExpressInterest(ctx contractapi.TransactionContextInterface, 
 	a := &schema.Agreement{
 		ID: m.Agreement, Offering: o.Offering, OfferingVersion: o.PublishedVersion, OfferingHash: o.PublishedHash,
 		Customer: customer.ID, Supplier: o.Supplier, Anbieter: o.Anbieter, ParentAgreement: m.ParentAgreement,
-		Status: schema.AgreementInterest, EndorsingMembers: members, Acts: []schema.SignedAct{v.act},
+		Status: schema.AgreementInterest, EndorsingMembers: members,
 	}
-	out, err := agreements.save(t, "InterestExpressed", a, nil)
+	out, err := agreements.save(t, "InterestExpressed", a, nil, &v.act)
 	if err != nil {
 		return "", err
 	}
@@ -166,8 +167,7 @@ func (t *tx) actOn(v *verified, act agreementAct) (string, error) {
 	if err := act.apply(a); err != nil {
 		return "", err
 	}
-	a.Acts = append(a.Acts, v.act)
-	return agreements.save(t, act.event, a, old)
+	return agreements.save(t, act.event, a, old, &v.act)
 }
 
 // named is the signer of an act whose message names the acting party.

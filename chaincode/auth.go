@@ -89,11 +89,7 @@ func (t *tx) digest(m schema.Message) ([]byte, error) {
 	if int64(r.Deadline) < t.now.Unix() {
 		return nil, schema.Invalid("message.deadline", "passed: %d is before the transaction time %d", r.Deadline, t.now.Unix())
 	}
-	typed, err := schema.TypedMessage(m)
-	if err != nil {
-		return nil, fmt.Errorf("typed message: %w", err)
-	}
-	digest, err := schema.Digest(t.channel, m.PrimaryType(), typed)
+	digest, err := schema.DigestOf(t.channel, m.PrimaryType(), m)
 	if err != nil {
 		return nil, schema.Invalid("message", "%v", err)
 	}

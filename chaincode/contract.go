@@ -35,15 +35,17 @@ type Registry struct {
 	contractapi.Contract
 }
 
-// New returns the registry chaincode.
-func New() (*contractapi.ContractChaincode, error) {
-	cc, err := contractapi.NewChaincode(&Registry{})
+// New returns the registry chaincode: the contract served by contractapi,
+// its own functions called directly (dispatcher).
+func New() (shim.Chaincode, error) {
+	contract := &Registry{}
+	cc, err := contractapi.NewChaincode(contract)
 	if err != nil {
 		return nil, fmt.Errorf("chaincode: build registry contract: %w", err)
 	}
 	cc.Info.Title = "EfA contract registry"
 	cc.Info.Version = schema.DomainVersion
-	return cc, nil
+	return newDispatcher(cc, contract)
 }
 
 // tx is one invocation: the stub, the caller and the transaction's time.

@@ -68,8 +68,8 @@ func TestEthersSignaturesAreAccepted(t *testing.T) {
 	r, err := e.client.Act(ctx, &schema.Act{Message: interest, Signature: signed.Signature})
 	require.NoError(t, err)
 	a := decode[schema.Agreement](t, r.Payload)
-	require.Equal(t, address, a.Acts[0].Signer)
-	require.Equal(t, signed.Digest, a.Acts[0].Digest)
+	require.Equal(t, address, a.Act.Signer)
+	require.Equal(t, signed.Digest, a.Act.Digest)
 
 	// Same digest in both libraries for every act type, arrays, booleans and bytes32 included.
 	samples := []schema.Message{

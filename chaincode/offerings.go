@@ -14,6 +14,7 @@ var offerings = kind[schema.Offering]{
 	record:  schema.RecordOffering,
 	id:      func(o *schema.Offering) string { return o.Offering },
 	updated: func(o *schema.Offering) *schema.Stamp { return &o.Updated },
+	log:     func(o *schema.Offering) *schema.ActLog { return &o.ActLog },
 	status:  func(o *schema.Offering) string { return o.Status },
 	indexes: func(o *schema.Offering) []indexEntry {
 		out := []indexEntry{
@@ -86,10 +87,7 @@ func (c *Registry) SubmitOffering(ctx contractapi.TransactionContextInterface, m
 	}
 	head.OfferingVersion = ver
 	head.Status = schema.OfferingSubmitted
-	if head.Acts == nil {
-		head.Acts = []schema.SignedAct{}
-	}
-	return offerings.save(t, "OfferingSubmitted", head, old)
+	return offerings.save(t, "OfferingSubmitted", head, old, nil)
 }
 
 // AcceptOffering publishes the latest version of an offering, signed by the
@@ -118,8 +116,7 @@ func (c *Registry) AcceptOffering(ctx contractapi.TransactionContextInterface, m
 	old := offerings.indexesOf(o)
 	o.Status = schema.OfferingPublished
 	o.PublishedVersion, o.PublishedHash = o.Version, o.Hash
-	o.Acts = append(o.Acts, v.act)
-	return offerings.save(t, "OfferingAccepted", o, old)
+	return offerings.save(t, "OfferingAccepted", o, old, &v.act)
 }
 
 // WithdrawOffering takes an offering off the marketplace, signed by its
@@ -145,6 +142,5 @@ func (c *Registry) WithdrawOffering(ctx contractapi.TransactionContextInterface,
 	}
 	old := offerings.indexesOf(o)
 	o.Status = schema.OfferingWithdrawn
-	o.Acts = append(o.Acts, v.act)
-	return offerings.save(t, "OfferingWithdrawn", o, old)
+	return offerings.save(t, "OfferingWithdrawn", o, old, &v.act)
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/efa-marktplatz/registry/schema"
+	"github.com/ethereum/go-ethereum/common"
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
 )
 
@@ -14,6 +15,7 @@ var parties = kind[schema.Party]{
 	record:  schema.RecordParty,
 	id:      func(p *schema.Party) string { return p.ID },
 	updated: func(p *schema.Party) *schema.Stamp { return &p.Updated },
+	log:     func(p *schema.Party) *schema.ActLog { return &p.ActLog },
 }
 
 // RegisterParty registers a party the submitting member org vouches for.
@@ -39,8 +41,8 @@ func (c *Registry) RegisterParty(ctx contractapi.TransactionContextInterface, re
 	} else if found {
 		return "", schema.Conflict("id", "party %s is already registered", reg.ID)
 	}
-	p := &schema.Party{PartyRegistration: *reg, VouchedBy: msp, Keys: []schema.Key{}, Acts: []schema.SignedAct{}}
-	return parties.save(t, "PartyRegistered", p, nil)
+	p := &schema.Party{PartyRegistration: *reg, VouchedBy: msp, Keys: []schema.Key{}}
+	return parties.save(t, "PartyRegistered", p, nil, nil)
 }
 
 // SetInHouseRelationships replaces the Anbieter a party may order from
@@ -69,7 +71,7 @@ func (c *Registry) SetInHouseRelationships(ctx contractapi.TransactionContextInt
 		return "", err
 	}
 	p.InHouse = ids
-	return parties.save(t, "InHouseRelationshipsSet", p, nil)
+	return parties.save(t, "InHouseRelationshipsSet", p, nil, nil)
 }
 
 // checkInHouse verifies that each named party exists and is an Anbieter.
@@ -100,7 +102,11 @@ func (c *Registry) AddKey(ctx contractapi.TransactionContextInterface, message, 
 	if err != nil {
 		return "", err
 	}
-	return t.addKey(p, &m, v, proofOfPossession)
+	pop, err := schema.RecoverSigner("proofOfPossession", v.digest, proofOfPossession)
+	if err != nil {
+		return "", err
+	}
+	return t.addKey(p, &m, v, pop, proofOfPossession)
 }
 
 // AddKeyAsMember adds a signing key to a party on the authority of its
@@ -139,17 +145,13 @@ func (c *Registry) AddKeyAsMember(ctx contractapi.TransactionContextInterface, m
 		return "", err
 	}
 	v.act.Party = p.ID
-	return t.addKey(p, &m, v, proofOfPossession)
+	return t.addKey(p, &m, v, signer, proofOfPossession)
 }
 
-// addKey checks the new key's proof of possession and that the key is
-// nobody's yet, and adds it to the party from the later of its validFrom
-// and the transaction time.
-func (t *tx) addKey(p *schema.Party, m *schema.AddKeyMessage, v *verified, proofOfPossession string) (string, error) {
-	pop, err := schema.RecoverSigner("proofOfPossession", v.digest, proofOfPossession)
-	if err != nil {
-		return "", err
-	}
+// addKey checks the new key's proof of possession (pop, the address its
+// signature recovers to) and that the key is nobody's yet, and adds it to
+// the party from the later of its validFrom and the transaction time.
+func (t *tx) addKey(p *schema.Party, m *schema.AddKeyMessage, v *verified, pop common.Address, proofOfPossession string) (string, error) {
 	if pop.Hex() != m.Key {
 		return "", schema.Forbidden("proofOfPossession", "must be the new key %s's signature of the same message, not %s's", m.Key, pop.Hex())
 	}
@@ -165,11 +167,10 @@ func (t *tx) addKey(p *schema.Party, m *schema.AddKeyMessage, v *verified, proof
 	}
 	p.Keys = append(p.Keys, schema.Key{Address: m.Key, ValidFrom: from, ValidUntil: m.ValidUntil, AddedTx: t.txID})
 	v.act.ProofOfPossession = strings.ToLower(proofOfPossession)
-	p.Acts = append(p.Acts, v.act)
 	if _, err := t.put(p.ID, keyKeyOwner, m.Key); err != nil {
 		return "", err
 	}
-	return parties.save(t, "KeyAdded", p, nil)
+	return parties.save(t, "KeyAdded", p, nil, &v.act)
 }
 
 // RevokeKey ends the validity of a party's key at the transaction time,
@@ -184,8 +185,7 @@ func (c *Registry) RevokeKey(ctx contractapi.TransactionContextInterface, messag
 	if err != nil {
 		return "", err
 	}
-	p.Acts = append(p.Acts, v.act)
-	return t.revokeKey(p, &m)
+	return t.revokeKey(p, &m, &v.act)
 }
 
 // RevokeKeyAsMember ends a party's key on the authority of its vouching
@@ -213,12 +213,13 @@ func (c *Registry) RevokeKeyAsMember(ctx contractapi.TransactionContextInterface
 	if err := vouchedBy(p, msp); err != nil {
 		return "", err
 	}
-	return t.revokeKey(p, &m)
+	return t.revokeKey(p, &m, nil)
 }
 
 // revokeKey ends the key's validity at the transaction time (at once, if
-// it is not valid yet).
-func (t *tx) revokeKey(p *schema.Party, m *schema.RevokeKeyMessage) (string, error) {
+// it is not valid yet); signed is the party's act, nil on the member's
+// authority.
+func (t *tx) revokeKey(p *schema.Party, m *schema.RevokeKeyMessage, signed *schema.SignedAct) (string, error) {
 	now := t.unix()
 	i := slices.IndexFunc(p.Keys, func(k schema.Key) bool { return k.Address == m.Key })
 	if i < 0 {
@@ -230,5 +231,5 @@ func (t *tx) revokeKey(p *schema.Party, m *schema.RevokeKeyMessage) (string, err
 	}
 	k.ValidUntil = max(now, k.ValidFrom)
 	k.RevokedTx = t.txID
-	return parties.save(t, "KeyRevoked", p, nil)
+	return parties.save(t, "KeyRevoked", p, nil, signed)
 }

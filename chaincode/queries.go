@@ -23,8 +23,9 @@ func (c *Registry) GetDomain(ctx contractapi.TransactionContextInterface) (strin
 	return string(raw), nil
 }
 
-// read returns a record as stored; field names the input that named it and
-// what the record in the refusal when there is none.
+// read returns a record as a read answers it: as stored, with its signed
+// acts joined (joinActs) where its kind keeps them; field names the input
+// that named it and what the record in the refusal when there is none.
 func (c *Registry) read(ctx contractapi.TransactionContextInterface, field, what string, r schema.Ref) (string, error) {
 	t, err := begin(ctx)
 	if err != nil {
@@ -42,7 +43,92 @@ func (c *Registry) read(ctx contractapi.TransactionContextInterface, field, what
 	if raw == nil {
 		return "", schema.NotFound(field, "no %s %s", what, strings.Join(attrs, "/"))
 	}
+	if !r.Record.HasActs() {
+		return string(raw), nil
+	}
+	out, err := joinActs(t.stub, r.Record, r.ID, raw)
+	if err != nil {
+		return "", err
+	}
+	return string(out), nil
+}
+
+// joinActs adds a stored record's signed acts to it, in order, as "acts":
+// the record as a read answers it. A record of an older storage format is
+// refused (schema.ActLog.CheckStored).
+func joinActs(stub shim.ChaincodeStubInterface, r schema.Record, id string, stored []byte) ([]byte, error) {
+	var log schema.ActLog
+	if err := json.Unmarshal(stored, &log); err != nil {
+		return nil, fmt.Errorf("decode %s %s: %w", r, id, err)
+	}
+	if err := log.CheckStored(r, id); err != nil {
+		return nil, err
+	}
+	it, err := stub.GetStateByPartialCompositeKey(schema.ActObject, schema.ActAttributes(r, id))
+	if err != nil {
+		return nil, fmt.Errorf("acts of %s %s: %w", r, id, err)
+	}
+	defer it.Close()
+	var acts [][]byte
+	for it.HasNext() {
+		kv, err := it.Next()
+		if err != nil {
+			return nil, fmt.Errorf("acts of %s %s: %w", r, id, err)
+		}
+		acts = append(acts, kv.Value)
+	}
+	return schema.ReadOf(stored, acts)
+}
+
+// ListActs pages through the signed acts on a record — party, offering or
+// agreement — oldest first, as stored (each under its own key).
+func (c *Registry) ListActs(ctx contractapi.TransactionContextInterface, record, id, pageSize, bookmark string) (string, error) {
+	r, err := actRecord(ctx, record, id)
+	if err != nil {
+		return "", err
+	}
+	return list(ctx, listing{scan: schema.ActObject, attrs: schema.ActAttributes(r, id)}, pageSize, bookmark)
+}
+
+// GetAct returns the seq-th signed act (from 1) on a record — party,
+// offering or agreement — as stored.
+func (c *Registry) GetAct(ctx contractapi.TransactionContextInterface, record, id, seq string) (string, error) {
+	r, err := actRecord(ctx, record, id)
+	if err != nil {
+		return "", err
+	}
+	n, err := schema.ParseVersion("seq", seq)
+	if err != nil {
+		return "", err
+	}
+	raw, err := ctx.GetStub().GetState(schema.ActKey(r, id, n))
+	if err != nil {
+		return "", fmt.Errorf("read act: %w", err)
+	}
+	if raw == nil {
+		return "", schema.NotFound("seq", "%s %s has no act %d", r, id, n)
+	}
 	return string(raw), nil
+}
+
+// actRecord checks that a record of a kind that keeps acts exists.
+func actRecord(ctx contractapi.TransactionContextInterface, record, id string) (schema.Record, error) {
+	r := schema.Record(record)
+	if !r.HasActs() {
+		return "", schema.Invalid("record", "must be party, offering or agreement")
+	}
+	k, err := ctx.GetStub().CreateCompositeKey(record, []string{id})
+	if err != nil {
+		return "", schema.Invalid("id", "%v", err)
+	}
+	raw, err := ctx.GetStub().GetState(k)
+	if err != nil {
+		return "", fmt.Errorf("read %s: %w", r, err)
+	}
+	if raw == nil {
+		return "", schema.NotFound("id", "no %s %s", r, id)
+	}
+	return r, nil
 }
 
 // readVersion returns a version of a record, given as text.
@@ -224,9 +310,9 @@ func listBy(ctx contractapi.TransactionContextInterface, r schema.Record, by, va
 		return "", err
 	}
 	if by == "" {
-		return list(ctx, listing{scan: string(r), attrs: []string{}}, pageSize, bookmark)
+		return list(ctx, listing{scan: string(r), attrs: []string{}, joined: r}, pageSize, bookmark)
 	}
-	return list(ctx, listing{scan: indexName(r, by), attrs: []string{value}, record: r}, pageSize, bookmark)
+	return list(ctx, listing{scan: indexName(r, by), attrs: []string{value}, record: r, joined: r}, pageSize, bookmark)
 }
 
 // A listing is a range of keys to page through: records by their primary
@@ -236,6 +322,7 @@ type listing struct {
 	scan   string
 	attrs  []string
 	record schema.Record // "": the scanned keys are the records
+	joined schema.Record // records whose acts each item joins ("": none)
 }
 
 func list(ctx contractapi.TransactionContextInterface, l listing, pageSize, bookmark string) (string, error) {
@@ -261,6 +348,15 @@ func list(ctx contractapi.TransactionContextInterface, l listing, pageSize, book
 		raw := kv.Value
 		if l.record != "" {
 			if raw, err = indexed(stub, l, kv.Key); err != nil {
+				return "", err
+			}
+		}
+		if l.joined != "" {
+			_, parts, err := stub.SplitCompositeKey(kv.Key)
+			if err != nil || len(parts) == 0 {
+				return "", fmt.Errorf("list %s: malformed key %q", l.scan, kv.Key)
+			}
+			if raw, err = joinActs(stub, l.joined, parts[len(parts)-1], raw); err != nil {
 				return "", err
 			}
 		}

@@ -3,7 +3,9 @@ package chaincode_test
 import (
 	"crypto/ecdsa"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -276,7 +278,7 @@ func testKeyLifecycle(t *testing.T, e *env) {
 	require.NoError(t, err)
 	p := decode[schema.Party](t, r.Payload)
 	require.Len(t, p.Keys, 2)
-	require.NotEmpty(t, p.Acts[0].ProofOfPossession)
+	require.NotEmpty(t, p.Act.ProofOfPossession)
 
 	// The member revokes the first key (e.g. lost); the second still signs.
 	revoke := func() error {
@@ -328,4 +330,71 @@ func testActsSentAgain(t *testing.T, e *env) {
 	other.Agreement = e.b.ID("again-other")
 	_, err = e.act(&other, s.Customer.Key)
 	requireRefused(t, err, schema.CodeConflict, "message.nonce")
+
+	// Every kind of act, each sent again after later acts on its record:
+	// the answer is the first one, whether the record logs the act
+	// (schema.Act.Logged) or a version keeps it inside.
+	type sent struct {
+		name  string
+		act   *schema.Act
+		via   *client.Client
+		first *client.Result
+	}
+	var acts []*sent
+	send := func(name string, act *schema.Act, via *client.Client) *client.Result {
+		r, err := via.Act(ctx, act)
+		require.NoError(t, err, name)
+		require.False(t, r.Replayed, name)
+		acts = append(acts, &sent{name, act, via, r})
+		return r
+	}
+	acts = append(acts, &sent{"an interest", act, e.client, first})
+	newKey, memberKey := newKey(t), newKey(t)
+	addKey := &schema.AddKeyMessage{Party: s.Customer.ID, Key: crypto.PubkeyToAddress(newKey.PublicKey).Hex(), Replay: e.b.Replay()}
+	signedAddKey, err := schema.NewAct(addKey, e.signature(addKey, s.Customer.Key), e.signature(addKey, newKey))
+	require.NoError(t, err)
+	send("a key the party adds", signedAddKey, e.client)
+	byMember := &schema.AddKeyMessage{Party: s.Customer.ID, Key: crypto.PubkeyToAddress(memberKey.PublicKey).Hex(), Replay: e.b.Replay()}
+	send("a key the member adds", e.byMember(byMember, e.signature(byMember, memberKey)), e.admin(s.Customer.Member))
+	// A key the member revokes carries no signature, so no signer's nonce
+	// keeps a receipt: sent again, it is refused as revoked already.
+	revoke := e.byMember(&schema.RevokeKeyMessage{Party: s.Customer.ID, Key: byMember.Key, Replay: e.b.Replay()}, "")
+	_, err = e.admin(s.Customer.Member).Act(ctx, revoke)
+	require.NoError(t, err)
+	require.False(t, revoke.Logged())
+	_, err = e.admin(s.Customer.Member).Act(ctx, revoke)
+	requireRefused(t, err, schema.CodeConflict, "message.key")
+	var submitted schema.Offering
+	require.NoError(t, json.Unmarshal(send("an offering version", e.signed(e.b.Bauantrag(2), s.Supplier.Key), e.client).Payload, &submitted))
+	send("an acceptance", e.signed(&schema.AcceptOfferingMessage{Offering: submitted.Offering, Version: submitted.Version,
+		OfferingHash: submitted.Hash, Replay: e.b.Replay()}, s.Anbieter.Key), e.client)
+	send("a price-model version", e.signed(e.b.SamplePriceModel(2, s.PriceModel.Hash), s.Supplier.Key), e.client)
+	d := s.Deal("again", "")
+	d.Agreement.ID = m.Agreement
+	require.NoError(t, d.EnterFees(ctx, scenario.DefaultFees), "a later act on the interest's agreement")
+
+	for _, a := range acts {
+		t.Run(a.name, func(t *testing.T) {
+			again, err := a.via.Act(ctx, a.act)
+			require.NoError(t, err)
+			require.True(t, again.Replayed)
+			require.Equal(t, a.first.TxID, again.TxID)
+			require.Equal(t, a.first.BlockNumber, again.BlockNumber)
+			require.JSONEq(t, string(a.first.Payload), string(again.Payload))
+
+			ref := a.act.Record()
+			if !ref.Record.HasActs() {
+				require.False(t, a.act.Logged(), "a version keeps its act inside")
+				return
+			}
+			logged, err := e.client.Acts(ctx, ref)
+			require.NoError(t, err)
+			found := slices.ContainsFunc(logged, func(raw json.RawMessage) bool {
+				var s schema.SignedAct
+				require.NoError(t, json.Unmarshal(raw, &s))
+				return s.TxID == a.first.TxID
+			})
+			require.Equal(t, a.act.Logged(), found, "the record logs the act exactly when schema.Act.Logged says so")
+		})
+	}
 }

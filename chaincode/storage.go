@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/efa-marktplatz/registry/schema"
@@ -93,15 +94,20 @@ type kind[T any] struct {
 	record  schema.Record
 	id      func(*T) string
 	updated func(*T) *schema.Stamp
-	status  func(*T) string       // the status its events carry; nil: none
-	indexes func(*T) []indexEntry // nil: none
+	log     func(*T) *schema.ActLog // the signed acts on it
+	status  func(*T) string         // the status its events carry; nil: none
+	indexes func(*T) []indexEntry   // nil: none
 }
 
-// find reads the record with an id; nil when there is none.
+// find reads the record with an id; nil when there is none. A record of an
+// older storage format is refused (schema.ActLog.CheckStored).
 func (k kind[T]) find(t *tx, id string) (*T, error) {
 	var v T
 	found, err := t.get(&v, string(k.record), id)
 	if err != nil || !found {
+		return nil, err
+	}
+	if err := k.log(&v).CheckStored(k.record, id); err != nil {
 		return nil, err
 	}
 	return &v, nil
@@ -132,12 +138,23 @@ func (k kind[T]) indexesOf(v *T) []indexEntry {
 	return k.indexes(v)
 }
 
-// save stamps a record with this transaction, writes it, replaces its index
-// entries old (nil for a new record) with its current ones, and emits the
-// act's event. It returns the record as stored.
-func (k kind[T]) save(t *tx, act string, v *T, old []indexEntry) (string, error) {
+// save stamps a record with this transaction and writes it — with the
+// signed act that changed it, if any, under a key of its own, so that the
+// record stays small whatever its history — updates its index entries from
+// old (nil for a new record), and emits the act's event. It returns the
+// record as stored, and with an act the record and the act: the act's
+// answer.
+func (k kind[T]) save(t *tx, event string, v *T, old []indexEntry, signed *schema.SignedAct) (string, error) {
 	*k.updated(v) = t.stamp()
 	id := k.id(v)
+	log := k.log(v)
+	*log = log.Stored()
+	if signed != nil {
+		log.ActCount++
+		if _, err := t.put(signed, schema.ActObject, schema.ActAttributes(k.record, id, log.ActCount)...); err != nil {
+			return "", err
+		}
+	}
 	raw, err := t.put(v, string(k.record), id)
 	if err != nil {
 		return "", err
@@ -149,10 +166,21 @@ func (k kind[T]) save(t *tx, act string, v *T, old []indexEntry) (string, error)
 	if k.status != nil {
 		status = k.status(v)
 	}
-	if err := t.emit(act, k.record, id, status, raw); err != nil {
+	if err := t.emit(event, k.record, id, status, raw); err != nil {
 		return "", err
 	}
-	return string(raw), nil
+	if signed == nil {
+		return string(raw), nil
+	}
+	act, err := json.Marshal(signed)
+	if err != nil {
+		return "", fmt.Errorf("encode act: %w", err)
+	}
+	answer, err := schema.AnswerOf(raw, act)
+	if err != nil {
+		return "", err
+	}
+	return string(answer), nil
 }
 
 // index entries hold one byte: Fabric deletes a key written with an empty value.
@@ -173,9 +201,13 @@ func index(r schema.Record, by, value, id string) indexEntry {
 	return indexEntry{name: indexName(r, by), attrs: []string{value, id}}
 }
 
-// reindex replaces a record's index entries.
+// reindex replaces a record's index entries: it deletes those no longer
+// there and writes the new ones; an entry that stays is not touched.
 func (t *tx) reindex(old, updated []indexEntry) error {
 	for _, e := range old {
+		if slices.ContainsFunc(updated, e.equal) {
+			continue
+		}
 		k, err := t.key(e.name, e.attrs...)
 		if err != nil {
 			return err
@@ -185,6 +217,9 @@ func (t *tx) reindex(old, updated []indexEntry) error {
 		}
 	}
 	for _, e := range updated {
+		if slices.ContainsFunc(old, e.equal) {
+			continue
+		}
 		k, err := t.key(e.name, e.attrs...)
 		if err != nil {
 			return err
@@ -194,6 +229,10 @@ func (t *tx) reindex(old, updated []indexEntry) error {
 		}
 	}
 	return nil
+}
+
+func (e indexEntry) equal(o indexEntry) bool {
+	return e.name == o.name && slices.Equal(e.attrs, o.attrs)
 }
 
 // emit sets the transaction's chaincode event: the act, the record it

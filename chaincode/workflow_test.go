@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -63,10 +64,15 @@ func testWorkflowEndToEnd(t *testing.T, e *env) {
 
 	// Termination with an end date.
 	require.NoError(t, d.Terminate(ctx, s.Customer, time.Now().AddDate(0, 6, 0).Format(time.DateOnly), "Wechsel des Verfahrens"))
-	a := d.Agreement
-	require.Equal(t, schema.AgreementTerminated, a.Status)
+	require.Equal(t, schema.AgreementTerminated, d.Agreement.Status)
+	require.Equal(t, schema.TypeTerminate, d.Agreement.Act.Type, "the answer carries the act")
+	require.Empty(t, d.Agreement.Acts, "an act's answer does not grow with the agreement's history")
 
-	// Every act is recorded with its signature and signer.
+	// Every act is recorded with its signature and signer, each under its
+	// own key; a read joins them.
+	a, err := e.client.Agreement(ctx, d.ID)
+	require.NoError(t, err)
+	require.Equal(t, schema.Uint(9), a.ActCount)
 	require.Len(t, a.Acts, 9)
 	for _, act := range a.Acts {
 		require.Regexp(t, `^0x[0-9a-f]{130}$`, act.Signature)
@@ -291,4 +297,117 @@ func testListings(t *testing.T, e *env) {
 	// A page size of 0 on purpose: the typed client asks for the default instead.
 	_, err = e.client.Evaluate(ctx, schema.FnListAgreements, "", "", "0", "")
 	requireRefused(t, err, schema.CodeInvalid, "pageSize")
+}
+
+// Each signed act lies under a key of its own: ListActs pages through a
+// record's acts in order, GetAct reads one, reads and listings join them
+// back into the record, and the record itself stores only their count.
+func TestActLog(t *testing.T) { onEachLedger(t, testActLog) }
+
+func testActLog(t *testing.T, e *env) {
+	ctx := t.Context()
+	s := e.marketplace()
+	d := s.Deal("logged", "")
+	require.NoError(t, d.Until(ctx, schema.AgreementConcluded, scenario.DefaultFees, ""))
+	ref := schema.AgreementRef(d.Agreement.ID)
+	require.Equal(t, schema.Uint(5), d.Agreement.ActCount)
+
+	var paged []json.RawMessage
+	p := client.PageRequest{Size: 2}
+	for {
+		page, err := e.client.ActsPage(ctx, ref, p)
+		require.NoError(t, err)
+		require.LessOrEqual(t, len(page.Items), 2)
+		paged = append(paged, page.Items...)
+		if page.Bookmark == "" {
+			break
+		}
+		p.Bookmark = page.Bookmark
+	}
+	types := make([]string, len(paged))
+	for i, raw := range paged {
+		types[i] = decode[schema.SignedAct](t, raw).Type
+		one, err := e.client.LoggedAct(ctx, ref, schema.Uint(i+1))
+		require.NoError(t, err)
+		require.JSONEq(t, string(raw), string(one), "act %d", i+1)
+	}
+	require.Equal(t, []string{schema.TypeExpressInterest, schema.TypeEnterFees, schema.TypeApproveFees, schema.TypeApproveFees, schema.TypePlaceOrder}, types)
+
+	raw, err := e.client.Record(ctx, ref)
+	require.NoError(t, err)
+	read := decode[schema.Agreement](t, raw)
+	require.Len(t, read.Acts, 5, "a read joins the acts")
+	require.Equal(t, d.Agreement.Act.TxID, read.Acts[4].TxID, "the answer to the last act carried it as act")
+	listed, _ := e.agreements("customer", s.Customer.ID, client.PageRequest{Size: 100})
+	i := slices.IndexFunc(listed, func(a schema.Agreement) bool { return a.ID == d.Agreement.ID })
+	require.GreaterOrEqual(t, i, 0)
+	require.Len(t, listed[i].Acts, 5, "a listing joins the acts")
+	history, err := e.client.History(ctx, ref)
+	require.NoError(t, err)
+	stored := decode[map[string]json.RawMessage](t, history[0].Value)
+	require.NotContains(t, stored, "acts", "the record stores no acts")
+	require.NotContains(t, stored, "act")
+	require.JSONEq(t, `"5"`, string(stored["actCount"]))
+
+	for _, c := range []struct {
+		name  string
+		call  func() error
+		code  schema.Code
+		field string
+	}{
+		{"acts of no such agreement", func() error { _, err := e.client.Acts(ctx, schema.AgreementRef(e.b.ID("nowhere"))); return err }, schema.CodeNotFound, "id"},
+		{"acts of a version", func() error { _, err := e.client.Acts(ctx, schema.FeeVersionRef(d.ID, 1)); return err }, schema.CodeInvalid, "record"},
+		{"an id that makes no key", func() error { _, err := e.client.Acts(ctx, schema.AgreementRef("bad\x00id")); return err }, schema.CodeInvalid, "id"},
+		{"act 0", func() error { _, err := e.client.LoggedAct(ctx, ref, 0); return err }, schema.CodeInvalid, "seq"},
+		{"an act beyond the last", func() error { _, err := e.client.LoggedAct(ctx, ref, 6); return err }, schema.CodeNotFound, "seq"},
+		{"a bookmark of another record", func() error {
+			_, err := e.client.ActsPage(ctx, schema.PartyRef(s.Customer.ID), client.PageRequest{Size: 1, Bookmark: schema.ActKey(schema.RecordAgreement, d.ID, 2)})
+			return err
+		}, schema.CodeInvalid, "bookmark"},
+	} {
+		t.Run(c.name, func(t *testing.T) { requireRefused(t, c.call(), c.code, c.field) })
+	}
+}
+
+// An act writes what it changed and no more: its record, the act under its
+// own key, the signer's nonce, and only those index entries whose value
+// changed (a status index entry moves when the status does).
+func TestActWritesOnlyWhatChanged(t *testing.T) {
+	e := newEmbeddedEnv(t, nil, false)
+	ctx := t.Context()
+	d := e.marketplace().Deal("writes", "")
+	require.NoError(t, d.Interest(ctx))
+	require.NoError(t, d.EnterFees(ctx, scenario.DefaultFees))
+	indexWrites := func() (written, deleted []string) {
+		tx, _, err := e.ledger.Transaction(d.Agreement.Act.TxID)
+		require.NoError(t, err)
+		keys := map[string]bool{}
+		for _, w := range tx.RWSet.Writes {
+			keys[w.Key] = true
+			if strings.Contains(w.Key, string(schema.RecordAgreement)+"~") {
+				if w.IsDelete {
+					deleted = append(deleted, w.Key)
+				} else {
+					written = append(written, w.Key)
+				}
+			}
+		}
+		require.True(t, keys[schema.AgreementKey(d.ID)], "the record")
+		require.True(t, keys[schema.ActKey(schema.RecordAgreement, d.ID, d.Agreement.ActCount)], "the act, under its own key")
+		return written, deleted
+	}
+
+	require.NoError(t, d.Approve(ctx, d.Customer))
+	require.Equal(t, schema.AgreementFeesEntered, d.Agreement.Status)
+	written, deleted := indexWrites()
+	require.Empty(t, written, "no index entry changed")
+	require.Empty(t, deleted)
+
+	require.NoError(t, d.Approve(ctx, d.Anbieter))
+	require.Equal(t, schema.AgreementApproved, d.Agreement.Status)
+	written, deleted = indexWrites()
+	require.Len(t, written, 1, "the status index entry moves")
+	require.Contains(t, written[0], schema.AgreementApproved)
+	require.Len(t, deleted, 1)
+	require.Contains(t, deleted[0], schema.AgreementFeesEntered)
 }

@@ -13,7 +13,8 @@ import (
 
 // Act submits a signed act (schema.DecodeAct, schema.SignAct) under the
 // function its authority calls for. The result's payload is the record the
-// act changed. An act on the member's authority must go through a client of
+// act changed, as the act stored it, with the act as "act" where the record
+// logs it (schema.Act.Logged, schema.AnswerOf). An act on the member's authority must go through a client of
 // the member org's admin identity.
 //
 // Acts are idempotent: an act sent again — the same signer, nonce and
@@ -63,16 +64,40 @@ func (c *Client) original(ctx context.Context, act *schema.Act) (*Result, error)
 	if err != nil {
 		return nil, err
 	}
-	entries, err := c.History(ctx, act.Record())
+	ref := act.Record()
+	entries, err := c.History(ctx, ref)
 	if err != nil {
 		return nil, err
 	}
-	for _, e := range entries {
-		if e.TxID == receipt.TxID {
-			return &Result{TxID: receipt.TxID, BlockNumber: block, Payload: e.Value, Replayed: true}, nil
-		}
+	i := slices.IndexFunc(entries, func(e schema.HistoryEntry) bool { return e.TxID == receipt.TxID })
+	if i < 0 {
+		return nil, fmt.Errorf("transaction %s of the receipt wrote no %s %s", receipt.TxID, ref.Record, ref)
 	}
-	return nil, fmt.Errorf("transaction %s of the receipt wrote no %s %s", receipt.TxID, act.Record().Record, act.Record())
+	stored := entries[i].Value
+	if !act.Logged() { // its answer was the record as stored
+		return &Result{TxID: receipt.TxID, BlockNumber: block, Payload: stored, Replayed: true}, nil
+	}
+	// The act is the last one the record counted as its transaction wrote it.
+	var log schema.ActLog
+	if err := json.Unmarshal(stored, &log); err != nil {
+		return nil, fmt.Errorf("client: decode %s %s: %w", ref.Record, ref, err)
+	}
+	raw, err := c.LoggedAct(ctx, ref, log.ActCount)
+	if err != nil {
+		return nil, err
+	}
+	var logged schema.SignedAct
+	if err := json.Unmarshal(raw, &logged); err != nil {
+		return nil, fmt.Errorf("client: act %d on %s %s: %w", log.ActCount, ref.Record, ref, err)
+	}
+	if logged.TxID != receipt.TxID {
+		return nil, fmt.Errorf("client: act %d on %s %s is of transaction %s, not of the receipt's %s", log.ActCount, ref.Record, ref, logged.TxID, receipt.TxID)
+	}
+	answer, err := schema.AnswerOf(stored, raw)
+	if err != nil {
+		return nil, fmt.Errorf("client: %w", err)
+	}
+	return &Result{TxID: receipt.TxID, BlockNumber: block, Payload: answer, Replayed: true}, nil
 }
 
 // RegisterParty registers a party the member org vouches for (an admin

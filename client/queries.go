@@ -82,6 +82,35 @@ func (c *Client) History(ctx context.Context, ref schema.Ref) ([]schema.HistoryE
 	}
 }
 
+// ActsPage returns a page of the signed acts on a record (party, offering
+// or agreement), oldest first, as stored.
+func (c *Client) ActsPage(ctx context.Context, ref schema.Ref, p PageRequest) (*schema.Page[json.RawMessage], error) {
+	return query[*schema.Page[json.RawMessage]](ctx, c, schema.FnListActs, append([]string{string(ref.Record), ref.ID}, p.args()...)...)
+}
+
+// LoggedAct returns the seq-th signed act (from 1) on a record (party,
+// offering or agreement), as stored.
+func (c *Client) LoggedAct(ctx context.Context, ref schema.Ref, seq schema.Uint) (json.RawMessage, error) {
+	return c.Evaluate(ctx, schema.FnGetAct, string(ref.Record), ref.ID, strconv.FormatUint(uint64(seq), 10))
+}
+
+// Acts returns every signed act on a record, oldest first, as stored.
+func (c *Client) Acts(ctx context.Context, ref schema.Ref) ([]json.RawMessage, error) {
+	var out []json.RawMessage
+	p := PageRequest{Size: 1000}
+	for {
+		page, err := c.ActsPage(ctx, ref, p)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, page.Items...)
+		if page.Bookmark == "" {
+			return out, nil
+		}
+		p.Bookmark = page.Bookmark
+	}
+}
+
 // Domain returns the EIP-712 domain of the channel, as the chaincode states it.
 func (c *Client) Domain(ctx context.Context) (apitypes.TypedDataDomain, error) {
 	return query[apitypes.TypedDataDomain](ctx, c, schema.FnGetDomain)

@@ -208,6 +208,11 @@ type MetadataWrite struct {
 	ValidationParameter []byte
 }
 
+// StoredSize is the number of bytes the transaction's record takes in its
+// block: what the ledger keeps of it for good (the values it wrote, its
+// read set, its event), besides the current state.
+func (t *Transaction) StoredSize() int { return len(encodeTx(t)) }
+
 // encodeTx writes a transaction record. The creator is stored by its SHA-256;
 // the identity itself lives once in the identities bucket.
 func encodeTx(t *Transaction) []byte {

@@ -28,6 +28,9 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
+// StoreFile is the name of the ledger's store in its directory.
+const StoreFile = "ledger.db"
+
 // Options configure a ledger. The zero value of every field has a sensible default.
 type Options struct {
 	// ChannelID is the channel name chaincode sees (GetChannelID). It is
@@ -119,7 +122,7 @@ func Open(dir string, opts Options) (*Ledger, error) {
 	}
 	// The store's exclusive lock is taken first: it also guards the local
 	// MSP, so two processes never create two node identities for one chain.
-	path := filepath.Join(dir, "ledger.db")
+	path := filepath.Join(dir, StoreFile)
 	_, statErr := os.Stat(path)
 	db, err := bolt.Open(path, 0o600, &bolt.Options{
 		Timeout: 5 * time.Second,
@@ -307,6 +310,22 @@ func (l *Ledger) Height() uint64 {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.height
+}
+
+// StoredBytes is the number of bytes of the store file in use: its pages up
+// to the high-water mark, less the free ones and those freed by the last
+// commits. The file itself is larger, as the store grows it ahead of need.
+func (l *Ledger) StoredBytes() (int64, error) {
+	var used int64
+	err := l.view(func(tx *bolt.Tx) error {
+		st := l.db.Stats()
+		used = tx.Size() - int64(st.FreePageN+st.PendingPageN)*int64(l.db.Info().PageSize)
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("ledger: store size: %w", closedErr(err))
+	}
+	return used, nil
 }
 
 func (l *Ledger) head() (uint64, <-chan struct{}) {

@@ -3,6 +3,9 @@ package ledger_test
 import (
 	"encoding/base64"
 	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -259,4 +262,32 @@ func decodeID(t *testing.T, id string) string {
 	raw, err := base64.StdEncoding.DecodeString(id)
 	require.NoError(t, err)
 	return string(raw)
+}
+
+// StoredBytes is the store in use: it grows by about what commits write,
+// far less than the file the store grows ahead of need, and a closed
+// ledger says so.
+func TestStoredBytes(t *testing.T) {
+	dir := t.TempDir()
+	l := openKV(t, dir, ledger.Options{NoSync: true})
+	c := newClient(t, l)
+	before, err := l.StoredBytes()
+	require.NoError(t, err)
+	require.Positive(t, before)
+	value := strings.Repeat("v", 4000)
+	for i := range 200 {
+		c.mustSubmit("Put", fmt.Sprint("k", i), value)
+	}
+	after, err := l.StoredBytes()
+	require.NoError(t, err)
+	grown := after - before
+	require.Greater(t, grown, int64(2*200*4000), "each value is kept twice: in its block and in the state")
+	require.Less(t, grown, int64(8*200*4000), "and the store's overhead is bounded")
+	fi, err := os.Stat(filepath.Join(dir, ledger.StoreFile))
+	require.NoError(t, err)
+	require.LessOrEqual(t, after, fi.Size())
+
+	require.NoError(t, l.Close())
+	_, err = l.StoredBytes()
+	require.ErrorIs(t, err, ledger.ErrClosed)
 }

@@ -89,9 +89,11 @@ func signedMessageErr(a *schema.Agreement, act *schema.SignedAct, m schema.Messa
 }
 
 // act checks one signed act: its transaction is in the evidence and wrote
-// the record; the digest recomputes from the message; the signature
-// recovers to the signer; the signer was a key of the party at the time.
-func (c *checker) act(record string, act *schema.SignedAct, key string, parties []string, st *SignedTerms) schema.Message {
+// the act where it is kept (key: a version's key, or the act's own ActKey)
+// and the record the act changed (recordKey, which for a version is key
+// itself); the digest recomputes from the message; the signature recovers to
+// the signer; the signer was a key of the party at the time.
+func (c *checker) act(record string, act *schema.SignedAct, key, recordKey string, parties []string, st *SignedTerms) schema.Message {
 	subject := fmt.Sprintf("%s by %s in tx %s", act.Type, act.Party, act.TxID)
 	p := ActProof{Type: act.Type, Record: record, Party: act.Party, Message: act.Message, Signature: act.Signature, Digest: act.Digest, TxID: act.TxID, Time: act.Time}
 	p.Types, _ = schema.TypeOf(act.Type)
@@ -105,6 +107,10 @@ func (c *checker) act(record string, act *schema.SignedAct, key string, parties 
 	p.BlockNumber, p.TxIndex, p.ValidationCode, p.Endorsers = schema.Uint(t.Block), t.Index, t.ValidationCode, t.Endorsers
 	p.BlockHash, p.BlockSignedBy = hex.EncodeToString(t.BlockHash), t.BlockSignedBy
 	if _, wrote := t.write(key); !wrote {
+		c.r.Add(CheckActTransaction, subject, fmt.Errorf("the transaction did not write the act under %q", key))
+		return nil
+	}
+	if _, wrote := t.write(recordKey); !wrote {
 		c.r.Add(CheckActTransaction, subject, fmt.Errorf("the transaction did not write the %s", record))
 		return nil
 	}
@@ -119,10 +125,7 @@ func (c *checker) act(record string, act *schema.SignedAct, key string, parties 
 	}
 	var digest []byte
 	if err == nil {
-		var typed map[string]any
-		if typed, err = schema.TypedMessage(m); err == nil {
-			digest, err = schema.Digest(c.b.Channel, act.Type, typed)
-		}
+		digest, err = schema.DigestOf(c.b.Channel, act.Type, m)
 	}
 	if err == nil && fmt.Sprintf("0x%x", digest) != act.Digest {
 		err = fmt.Errorf("the message hashes to 0x%x, the record says %s", digest, act.Digest)
@@ -179,31 +182,26 @@ func (c *checker) act(record string, act *schema.SignedAct, key string, parties 
 }
 
 // acceptance checks the Anbieter's acceptance of the offering version the
-// agreement names: the offering as the acceptance wrote it, and the signed
-// act, which must accept exactly that version and hash.
+// agreement names: the act is the value its transaction wrote in the
+// offering's act log, and accepts exactly that version and hash.
 func (c *checker) acceptance(a *schema.Agreement, st *SignedTerms) {
-	what := fmt.Sprintf("offering %s as accepted", a.Offering)
-	raw := c.b.Records.OfferingAcceptance
-	if len(raw) == 0 {
+	what := fmt.Sprintf("offering %s acceptance", a.Offering)
+	logged := c.b.Records.OfferingAcceptance
+	if logged == nil {
 		c.r.Add(CheckRecordWritten, what, errors.New("the bundle presents no acceptance of the offering version"))
 		return
 	}
-	var probe schema.Offering
-	if err := json.Unmarshal(raw, &probe); err != nil {
-		c.r.Add(CheckRecordWritten, what, fmt.Errorf("decode: %w", err))
+	key := schema.ActKey(schema.RecordOffering, a.Offering, logged.Seq)
+	var act schema.SignedAct
+	if _, ok := c.presented(fmt.Sprintf("%s (act %d)", what, logged.Seq), key, logged.Act, &act); !ok {
 		return
 	}
-	var o schema.Offering
-	if !c.presentedAs(what, schema.OfferingKey(a.Offering), probe.Updated.TxID, raw, &o) {
+	if act.Type != schema.TypeAcceptOffering {
+		c.r.Add(CheckSignedMessage, what, fmt.Errorf("act %d of offering %s is a %s, not an acceptance", logged.Seq, a.Offering, act.Type))
 		return
 	}
-	act := acceptanceAct(&o, o.Updated.TxID)
-	if act == nil {
-		c.r.Add(CheckSignedMessage, what, fmt.Errorf("transaction %s added no acceptance to the offering", o.Updated.TxID))
-		return
-	}
-	m, ok := c.act("offering", act, schema.OfferingKey(a.Offering), []string{a.Anbieter}, st).(*schema.AcceptOfferingMessage)
-	if !ok {
+	m, ok := c.act("offering", &act, key, schema.OfferingRef(a.Offering).Key(), []string{a.Anbieter}, st).(*schema.AcceptOfferingMessage)
+	if !ok { // c.act reported why
 		return
 	}
 	var err error

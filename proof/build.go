@@ -17,6 +17,9 @@ type Source interface {
 	Record(ctx context.Context, ref schema.Ref) (json.RawMessage, error)
 	// History returns every committed change of a record, newest first.
 	History(ctx context.Context, ref schema.Ref) ([]schema.HistoryEntry, error)
+	// Acts returns the signed acts on a record (party, offering or
+	// agreement), oldest first, as stored.
+	Acts(ctx context.Context, ref schema.Ref) ([]json.RawMessage, error)
 	// Evidence returns the blocks that hold the transactions; from, on the
 	// embedded ledger, starts the chain of block headers at that block.
 	Evidence(ctx context.Context, txIDs []string, from *uint64) (*evidence.Set, error)
@@ -36,17 +39,39 @@ type BuildOptions struct {
 // transactions that wrote them and every change of the parties who signed,
 // and the ledger's blocks holding those transactions.
 func Build(ctx context.Context, src Source, agreement string, o BuildOptions) (*Bundle, error) {
-	raw, a, err := record[schema.Agreement](ctx, src, schema.AgreementRef(agreement))
+	ref := schema.AgreementRef(agreement)
+	history, err := src.History(ctx, ref)
 	if err != nil {
 		return nil, err
 	}
-	records := Records{Agreement: raw}
+	if len(history) == 0 || history[0].IsDelete {
+		return nil, fmt.Errorf("proof: agreement %s has no stored value", agreement)
+	}
+	a := new(schema.Agreement)
+	if err := json.Unmarshal(history[0].Value, a); err != nil {
+		return nil, fmt.Errorf("proof: agreement %s: %w", agreement, err)
+	}
+	records := Records{Agreement: history[0].Value}
 	txs := newOrderedSet()
-	if err := addHistory(ctx, src, txs, schema.AgreementRef(a.ID)); err != nil {
+	for _, e := range slices.Backward(history) {
+		txs.add(e.TxID)
+	}
+	acts, err := src.Acts(ctx, ref)
+	if err != nil {
 		return nil, err
 	}
+	// Acts are only ever appended: acts committed after the agreement's
+	// newest change was read belong to a later state, not to this bundle.
+	if schema.Uint(len(acts)) < a.ActCount {
+		return nil, fmt.Errorf("proof: agreement %s counts %d signed acts, the ledger presents %d", agreement, a.ActCount, len(acts))
+	}
+	records.AgreementActs = acts[:a.ActCount]
 	parties := newOrderedSet()
-	for _, act := range a.Acts {
+	for _, raw := range records.AgreementActs {
+		var act schema.SignedAct
+		if err := json.Unmarshal(raw, &act); err != nil {
+			return nil, fmt.Errorf("proof: act on agreement %s: %w", agreement, err)
+		}
 		parties.add(act.Party)
 	}
 
@@ -79,11 +104,11 @@ func Build(ctx context.Context, src Source, agreement string, o BuildOptions) (*
 		records.OfferingVersion = raw
 		txs.add(ov.Submitted.TxID)
 		parties.add(ov.Submitted.Party)
-		raw, accepted, err := acceptance(ctx, src, a)
+		logged, accepted, err := acceptance(ctx, src, a)
 		if err != nil {
 			return nil, err
 		}
-		records.OfferingAcceptance = raw
+		records.OfferingAcceptance = logged
 		txs.add(accepted.TxID)
 		parties.add(accepted.Party)
 	}
@@ -105,38 +130,33 @@ func Build(ctx context.Context, src Source, agreement string, o BuildOptions) (*
 	}, nil
 }
 
-// acceptance finds, in the offering's history, the Anbieter's acceptance of
-// the version the agreement names: the offering as that act wrote it, and
-// the act.
-func acceptance(ctx context.Context, src Source, a *schema.Agreement) (json.RawMessage, *schema.SignedAct, error) {
-	entries, err := src.History(ctx, schema.OfferingRef(a.Offering))
+// acceptance finds the Anbieter's acceptance of the offering version the
+// agreement names among the offering's signed acts.
+func acceptance(ctx context.Context, src Source, a *schema.Agreement) (*LoggedAct, *schema.SignedAct, error) {
+	acts, err := src.Acts(ctx, schema.OfferingRef(a.Offering))
 	if err != nil {
 		return nil, nil, err
 	}
-	for _, e := range slices.Backward(entries) { // oldest first
-		if e.IsDelete {
-			continue
-		}
-		var o schema.Offering
-		if err := json.Unmarshal(e.Value, &o); err != nil {
-			return nil, nil, fmt.Errorf("proof: offering %s as of tx %s: %w", a.Offering, e.TxID, err)
-		}
-		if act := acceptanceAct(&o, e.TxID); act != nil && o.PublishedVersion == a.OfferingVersion {
-			return e.Value, act, nil
+	for i, raw := range acts {
+		act, m, ok := acceptanceAct(raw)
+		if ok && m.Version == a.OfferingVersion && m.OfferingHash == a.OfferingHash {
+			return &LoggedAct{Seq: schema.Uint(i + 1), Act: raw}, act, nil
 		}
 	}
-	return nil, nil, fmt.Errorf("proof: no acceptance of offering %s version %d in its history", a.Offering, a.OfferingVersion)
+	return nil, nil, fmt.Errorf("proof: no acceptance of offering %s version %d among its acts", a.Offering, a.OfferingVersion)
 }
 
-// acceptanceAct is the acceptance act that transaction txID added to the
-// offering, if it did.
-func acceptanceAct(o *schema.Offering, txID string) *schema.SignedAct {
-	for i := range o.Acts {
-		if o.Acts[i].TxID == txID && o.Acts[i].Type == schema.TypeAcceptOffering {
-			return &o.Acts[i]
-		}
+// acceptanceAct decodes a stored act that is an acceptance of an offering.
+func acceptanceAct(raw json.RawMessage) (*schema.SignedAct, *schema.AcceptOfferingMessage, bool) {
+	var act schema.SignedAct
+	if err := json.Unmarshal(raw, &act); err != nil || act.Type != schema.TypeAcceptOffering {
+		return nil, nil, false
 	}
-	return nil
+	var m schema.AcceptOfferingMessage
+	if err := schema.DecodeMessage(string(act.Message), &m); err != nil {
+		return nil, nil, false
+	}
+	return &act, &m, true
 }
 
 // addHistory adds the transactions of every change of a record, oldest first.

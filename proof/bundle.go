@@ -16,6 +16,7 @@ import (
 
 	"github.com/efa-marktplatz/registry/evidence"
 	"github.com/efa-marktplatz/registry/ledger"
+	"github.com/efa-marktplatz/registry/schema"
 	"github.com/ethereum/go-ethereum/signer/core/apitypes"
 )
 
@@ -46,14 +47,25 @@ type Bundle struct {
 
 // Records are the records an agreement's terms rest on, as stored.
 type Records struct {
-	Agreement       json.RawMessage   `json:"agreement"`
+	// Agreement is the agreement as stored: its signed acts are counted
+	// there and kept under keys of their own, presented in AgreementActs.
+	Agreement json.RawMessage `json:"agreement"`
+	// AgreementActs are the signed acts on the agreement, all of them, in
+	// order: the n-th is the value of schema.ActKey(agreement, id, n).
+	AgreementActs   []json.RawMessage `json:"agreementActs"`
 	FeeVersions     []json.RawMessage `json:"feeVersions"`
 	PriceModels     []json.RawMessage `json:"priceModels"`
 	OfferingVersion json.RawMessage   `json:"offeringVersion"`
-	// OfferingAcceptance is the offering as the Anbieter's acceptance of
-	// the version the agreement names wrote it: the signed acceptance is one
-	// of its acts.
-	OfferingAcceptance json.RawMessage `json:"offeringAcceptance"`
+	// OfferingAcceptance is the Anbieter's signed acceptance of the offering
+	// version the agreement names, with its place in the offering's acts.
+	OfferingAcceptance *LoggedAct `json:"offeringAcceptance"`
+}
+
+// LoggedAct is a signed act as a record's act log stores it: its number
+// (from 1) and its value.
+type LoggedAct struct {
+	Seq schema.Uint     `json:"seq"`
+	Act json.RawMessage `json:"act"`
 }
 
 // EIP712 is the domain and the types the acts were signed against.

@@ -114,7 +114,8 @@ const (
 	// in the bundle, with the hash it names.
 	CheckPriceModelNamed Check = "price model named"
 	// CheckActTransaction: an act's transaction is in the verified evidence
-	// and wrote the record.
+	// and wrote the act (under its own key, or a version holding it) and the
+	// record it changed.
 	CheckActTransaction Check = "act transaction"
 	// CheckActParty: an act's party is a party of the record.
 	CheckActParty Check = "act party"

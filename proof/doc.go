@@ -33,10 +33,10 @@
 //
 //   - Every presented record is the value its transaction wrote, and the
 //     offering, price-model and terms hashes recompute (verify.go).
-//   - Every signed act: its transaction wrote the record, its EIP-712 digest
-//     recomputes, its signature recovers to the recorded signer, a key the
-//     party had registered at the time; and what it signed is what the
-//     records hold (acts.go).
+//   - Every signed act: its transaction wrote the act and the record, its
+//     EIP-712 digest recomputes, its signature recovers to the recorded
+//     signer, a key the party had registered at the time; and what it signed
+//     is what the records hold (acts.go).
 //   - The terms in force: the agreement's verified acts, replayed in ledger
 //     order through the agreement workflow of package schema, put the
 //     recorded fee version and terms in force (terms.go).

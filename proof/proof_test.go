@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/efa-marktplatz/registry/client"
+	"github.com/efa-marktplatz/registry/evidence"
 	"github.com/efa-marktplatz/registry/internal/demo"
 	"github.com/efa-marktplatz/registry/internal/embedded"
 	"github.com/efa-marktplatz/registry/ledger"
@@ -203,6 +204,10 @@ func TestTamperedBundleFails(t *testing.T) {
 	}
 	var a schema.Agreement
 	require.NoError(t, json.Unmarshal(honest.Records.Agreement, &a))
+	acts := make([]schema.SignedAct, len(honest.Records.AgreementActs))
+	for i, raw := range honest.Records.AgreementActs {
+		require.NoError(t, json.Unmarshal(raw, &acts[i]))
+	}
 
 	for _, tc := range []struct {
 		name   string
@@ -215,10 +220,14 @@ func TestTamperedBundleFails(t *testing.T) {
 			return tr
 		}, proof.CheckRecordWritten, "fee version 2"},
 		{"a signature", func(b *proof.Bundle, tr *proof.Trust) *proof.Trust {
-			sig := a.Acts[3].Signature
-			b.Records.Agreement = replace(b.Records.Agreement, sig, sig[:10]+flipHex(sig[10])+sig[11:])
+			sig := acts[3].Signature
+			b.Records.AgreementActs[3] = replace(b.Records.AgreementActs[3], sig, sig[:10]+flipHex(sig[10])+sig[11:])
 			return tr
-		}, proof.CheckRecordWritten, "agreement " + eightActs},
+		}, proof.CheckRecordWritten, "act 4 on agreement " + eightActs},
+		{"an act left out", func(b *proof.Bundle, tr *proof.Trust) *proof.Trust {
+			b.Records.AgreementActs = b.Records.AgreementActs[:len(b.Records.AgreementActs)-1]
+			return tr
+		}, proof.CheckRecordWritten, "counts 8 signed acts, the bundle presents 7"},
 		{"a block header", func(b *proof.Bundle, tr *proof.Trust) *proof.Trust {
 			h := b.Embedded[dataBlock].Header
 			h[len(h)-1] ^= 0x01 // the transaction count
@@ -252,11 +261,11 @@ func TestTamperedBundleFails(t *testing.T) {
 			return tr
 		}, proof.CheckHeaderChain, ""},
 		{"a transaction left out", func(b *proof.Bundle, tr *proof.Trust) *proof.Trust {
-			i := slices.Index(b.Transactions, a.Acts[0].TxID)
+			i := slices.Index(b.Transactions, acts[0].TxID)
 			require.GreaterOrEqual(t, i, 0)
 			b.Transactions = slices.Delete(b.Transactions, i, i+1)
 			return tr
-		}, proof.CheckActTransaction, a.Acts[0].TxID},
+		}, proof.CheckRecordWritten, "no transaction of the bundle wrote act 1 on agreement " + eightActs},
 		{"a wrong checkpoint", func(b *proof.Bundle, tr *proof.Trust) *proof.Trust {
 			return &proof.Trust{Roots: tr.Roots, Checkpoint: &proof.Checkpoint{Number: 1, Hash: bytes.Repeat([]byte{1}, 32)}}
 		}, proof.CheckCheckpoint, ""},
@@ -326,4 +335,131 @@ func TestEveryEvidenceByteIsCovered(t *testing.T) {
 	report, _ := proof.Verify(b, r.trust)
 	require.True(t, report.OK, "every byte was put back")
 	t.Logf("%d flips, each detected", flips)
+}
+
+// actingSource commits an act on the agreement just before it lists the
+// agreement's acts, as a portal might while a bundle is being built.
+type actingSource struct {
+	*client.Client
+	act func()
+}
+
+func (s *actingSource) Acts(ctx context.Context, ref schema.Ref) ([]json.RawMessage, error) {
+	if ref.Record == schema.RecordAgreement && s.act != nil {
+		s.act()
+		s.act = nil
+	}
+	return s.Client.Acts(ctx, ref)
+}
+
+// A bundle built while an act commits is the agreement as its newest change
+// in the evidence left it: the later act is not presented, and the bundle
+// verifies.
+func TestBundleBuiltWhileAnActCommits(t *testing.T) {
+	r := newRegistry(t)
+	var a schema.Agreement
+	require.NoError(t, json.Unmarshal(r.get(t, schema.AgreementRef(eightActs)), &a))
+	src := &actingSource{Client: r.client, act: func() {
+		r.act(t, a.Customer, &schema.TerminateMessage{Agreement: a.ID, Party: a.Customer, EndDate: "2030-12-31",
+			Replay: schema.Replay{Nonce: "9100", Deadline: 4_000_000_000}})
+	}}
+	b, err := proof.Build(context.Background(), src, eightActs, proof.BuildOptions{})
+	require.NoError(t, err)
+	require.Len(t, b.Records.AgreementActs, int(a.ActCount), "the act committed meanwhile is not presented")
+	all, err := r.client.Acts(context.Background(), schema.AgreementRef(eightActs))
+	require.NoError(t, err)
+	require.Len(t, all, int(a.ActCount)+1, "the act did commit")
+	report, _ := proof.Verify(b, r.trust)
+	require.True(t, report.OK, "%+v", failed(report))
+}
+
+// The offering acceptance a bundle presents must be the Anbieter's
+// acceptance of exactly the offering version the agreement rests on, as its
+// transaction wrote it: not left out, not renumbered, not a genuine
+// acceptance of another version, not another act on the offering.
+func TestTamperedAcceptanceFails(t *testing.T) {
+	r := newRegistry(t)
+	ctx := context.Background()
+	var a schema.Agreement
+	require.NoError(t, json.Unmarshal(r.get(t, schema.AgreementRef(eightActs)), &a))
+	var v1 schema.OfferingVersion
+	require.NoError(t, json.Unmarshal(r.get(t, schema.OfferingVersionRef(a.Offering, a.OfferingVersion)), &v1))
+	// The offering moves on: version 2, accepted, then withdrawn.
+	v2 := v1.OfferingContent
+	v2.Version, v2.Title = a.OfferingVersion+1, v1.Title+" (2)"
+	r.act(t, a.Supplier, &schema.SubmitOfferingMessage{OfferingContent: v2, Replay: schema.Replay{Nonce: "9200", Deadline: 4_000_000_000}})
+	var head schema.Offering
+	require.NoError(t, json.Unmarshal(r.get(t, schema.OfferingRef(a.Offering)), &head))
+	r.act(t, a.Anbieter, &schema.AcceptOfferingMessage{Offering: a.Offering, Version: v2.Version, OfferingHash: head.Hash,
+		Replay: schema.Replay{Nonce: "9201", Deadline: 4_000_000_000}})
+	r.act(t, a.Supplier, &schema.WithdrawOfferingMessage{Offering: a.Offering, Party: a.Supplier, Reason: "replaced",
+		Replay: schema.Replay{Nonce: "9202", Deadline: 4_000_000_000}})
+	offeringActs, err := r.client.Acts(ctx, schema.OfferingRef(a.Offering))
+	require.NoError(t, err)
+	types := make([]string, len(offeringActs))
+	for i, raw := range offeringActs {
+		var act schema.SignedAct
+		require.NoError(t, json.Unmarshal(raw, &act))
+		types[i] = act.Type
+	}
+	require.Equal(t, []string{schema.TypeAcceptOffering, schema.TypeAcceptOffering, schema.TypeWithdrawOffering}, types)
+
+	honest := r.bundle(t, eightActs)
+	report, _ := proof.Verify(honest, r.trust)
+	require.True(t, report.OK, "%+v", failed(report))
+	require.Equal(t, schema.Uint(1), honest.Records.OfferingAcceptance.Seq, "the acceptance of the version the agreement rests on")
+
+	// The forger's bundle holds the transactions of the later offering acts
+	// too, so that the acts are presented as their transactions wrote them.
+	later := make([]string, 0, 2)
+	for _, raw := range offeringActs[1:] {
+		var act schema.SignedAct
+		require.NoError(t, json.Unmarshal(raw, &act))
+		later = append(later, act.TxID)
+	}
+	forged := func() *proof.Bundle {
+		b, err := proof.Build(ctx, &withEvidence{Client: r.client, more: later}, eightActs, proof.BuildOptions{})
+		require.NoError(t, err)
+		b.Transactions = append(b.Transactions, later...)
+		raw, err := json.Marshal(b)
+		require.NoError(t, err)
+		out, err := proof.Read(bytes.NewReader(raw))
+		require.NoError(t, err)
+		return out
+	}
+	report, _ = proof.Verify(forged(), r.trust)
+	require.True(t, report.OK, "more evidence than needed is no failure: %+v", failed(report))
+
+	for _, tc := range []struct {
+		name       string
+		acceptance *proof.LoggedAct
+		check      proof.Check
+		detail     string
+	}{
+		{"left out", nil, proof.CheckRecordWritten, "presents no acceptance"},
+		{"renumbered", &proof.LoggedAct{Seq: 2, Act: offeringActs[0]}, proof.CheckRecordWritten, "(act 2)"},
+		{"an acceptance of another version", &proof.LoggedAct{Seq: 2, Act: offeringActs[1]}, proof.CheckSignedMessage, "the agreement names version 1"},
+		{"another act", &proof.LoggedAct{Seq: 3, Act: offeringActs[2]}, proof.CheckSignedMessage, "is a WithdrawOffering, not an acceptance"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := forged()
+			b.Records.OfferingAcceptance = tc.acceptance
+			report, _ := proof.Verify(b, r.trust)
+			require.False(t, report.OK)
+			require.NotNil(t, report.FirstFailure)
+			require.Equal(t, tc.check, report.FirstFailure.Check, "%+v", report.FirstFailure)
+			require.Contains(t, report.FirstFailure.Subject+" "+report.FirstFailure.Detail, tc.detail)
+		})
+	}
+}
+
+// withEvidence asks for the evidence of more transactions than the
+// agreement's records rest on.
+type withEvidence struct {
+	*client.Client
+	more []string
+}
+
+func (s *withEvidence) Evidence(ctx context.Context, txIDs []string, from *uint64) (*evidence.Set, error) {
+	return s.Client.Evidence(ctx, append(slices.Clone(txIDs), s.more...), from)
 }

@@ -181,22 +181,6 @@ func (c *checker) presented(what, key string, raw json.RawMessage, v any) (*Tx, 
 	return t, c.matches(what, w, t, raw, v)
 }
 
-// presentedAs checks that a presented record is the value transaction
-// txID wrote to key, and decodes it into v.
-func (c *checker) presentedAs(what, key, txID string, raw json.RawMessage, v any) bool {
-	t, ok := c.byID[txID]
-	if !ok {
-		c.r.Add(CheckRecordWritten, what, fmt.Errorf("its transaction %s is not in the bundle's verified evidence", txID))
-		return false
-	}
-	w, ok := t.write(key)
-	if !ok {
-		c.r.Add(CheckRecordWritten, what, fmt.Errorf("transaction %s did not write it", txID))
-		return false
-	}
-	return c.matches(what, w, t, raw, v)
-}
-
 // matches checks that a presented record is the value a transaction wrote.
 func (c *checker) matches(what string, w Write, t *Tx, raw json.RawMessage, v any) bool {
 	subject := fmt.Sprintf("%s, written by tx %s in block %d", what, t.ID, t.Block)
@@ -253,7 +237,7 @@ func (c *checker) records() *SignedTerms {
 		if _, ok := c.presented(fmt.Sprintf("offering %s version %d", a.Offering, a.OfferingVersion),
 			schema.OfferingVersionKey(a.Offering, a.OfferingVersion), c.b.Records.OfferingVersion, &ov); ok {
 			c.hash(CheckOfferingHash, fmt.Sprintf("offering %s version %d", ov.Offering, ov.Version), schema.TypeOffering, &ov.OfferingContent, ov.Hash, a.OfferingHash)
-			switch m := c.act("offeringVersion", &ov.Submitted, schema.OfferingVersionKey(a.Offering, a.OfferingVersion), []string{ov.Supplier}, st).(type) {
+			switch m := c.act("offeringVersion", &ov.Submitted, schema.OfferingVersionKey(a.Offering, a.OfferingVersion), schema.OfferingVersionKey(a.Offering, a.OfferingVersion), []string{ov.Supplier}, st).(type) {
 			case nil:
 			case *schema.SubmitOfferingMessage:
 				c.signedContent(&ov.Submitted, schema.TypeOffering, &m.OfferingContent, ov.Hash)
@@ -284,7 +268,7 @@ func (c *checker) records() *SignedTerms {
 			continue
 		}
 		c.hash(CheckPriceModelHash, subject, schema.TypePriceModel, &pm.PriceModelContent, pm.Hash, "")
-		switch m := c.act("priceModel", &pm.Published, schema.PriceModelKey(pm.Offering, pm.Version), []string{a.Supplier}, st).(type) {
+		switch m := c.act("priceModel", &pm.Published, schema.PriceModelKey(pm.Offering, pm.Version), schema.PriceModelKey(pm.Offering, pm.Version), []string{a.Supplier}, st).(type) {
 		case nil:
 		case *schema.PublishPriceModelMessage:
 			c.signedContent(&pm.Published, schema.TypePriceModel, &m.PriceModelContent, pm.Hash)
@@ -345,10 +329,18 @@ func (c *checker) records() *SignedTerms {
 
 	// Every act on the agreement, and what it signed.
 	var signed []signedAct
-	for i := range a.Acts {
-		if m := c.act("agreement", &a.Acts[i], schema.AgreementKey(a.ID), []string{a.Customer, a.Supplier, a.Anbieter}, st); m != nil {
-			signed = append(signed, signedAct{&a.Acts[i], m})
-			c.r.Add(CheckSignedMessage, fmt.Sprintf("%s by %s in tx %s", a.Acts[i].Type, a.Acts[i].Party, a.Acts[i].TxID), signedMessageErr(&a, &a.Acts[i], m, feeVersions))
+	if n := schema.Uint(len(c.b.Records.AgreementActs)); n != a.ActCount {
+		c.r.Add(CheckRecordWritten, "acts of agreement "+a.ID, fmt.Errorf("the agreement counts %d signed acts, the bundle presents %d", a.ActCount, n))
+	}
+	acts := make([]schema.SignedAct, len(c.b.Records.AgreementActs))
+	for i, raw := range c.b.Records.AgreementActs {
+		key := schema.ActKey(schema.RecordAgreement, a.ID, schema.Uint(i+1))
+		if _, ok := c.presented(fmt.Sprintf("act %d on agreement %s", i+1, a.ID), key, raw, &acts[i]); !ok {
+			continue
+		}
+		if m := c.act("agreement", &acts[i], key, schema.AgreementKey(a.ID), []string{a.Customer, a.Supplier, a.Anbieter}, st); m != nil {
+			signed = append(signed, signedAct{&acts[i], m})
+			c.r.Add(CheckSignedMessage, fmt.Sprintf("%s by %s in tx %s", acts[i].Type, acts[i].Party, acts[i].TxID), signedMessageErr(&a, &acts[i], m, feeVersions))
 		}
 	}
 	c.termsInForce(&a, feeVersions, signed)

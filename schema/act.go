@@ -169,6 +169,22 @@ func (a *Act) Record() Ref {
 	panic(fmt.Sprintf("schema: act %s names no record", a.Type())) // every message type is above
 }
 
+// Logged reports whether the registry keeps the act in the act log of the
+// record it changes (Record, ActLog): every act a party signed, and a key
+// the member adds with the new key's proof of possession — except a
+// submitted offering version and a published price-model version, which
+// keep the act that made them inside them. A key the member revokes carries
+// no signature and is not logged.
+func (a *Act) Logged() bool {
+	switch a.Message.(type) {
+	case *SubmitOfferingMessage, *PublishPriceModelMessage:
+		return false
+	case *RevokeKeyMessage:
+		return a.Authority == ByParty
+	}
+	return true
+}
+
 // Request is the body that posts the act.
 func (a *Act) Request() (ActRequest, error) {
 	raw, err := json.Marshal(a.Message)
@@ -192,15 +208,27 @@ func (a *Act) Field(name string) (any, bool, error) {
 // Digest is the EIP-712 digest of the message on a channel: what the
 // signatures are over.
 func (a *Act) Digest(channel string) ([]byte, error) {
-	typed, err := TypedMessage(a.Message)
-	if err != nil {
-		return nil, fmt.Errorf("typed %s message: %w", a.Type(), err)
-	}
-	d, err := Digest(channel, a.Type(), typed)
+	d, err := DigestOf(channel, a.Type(), a.Message)
 	if err != nil {
 		return nil, Invalid("message", "%v", err)
 	}
 	return d, nil
+}
+
+// CheckSignatures checks the form of the act's signatures (ParseSignature),
+// without recovering a key: what a relay can refuse early, leaving the one
+// recovery to the chaincode. A malformed signature is an invalid-input
+// *Error naming its field.
+func (a *Act) CheckSignatures() error {
+	for _, s := range []struct{ field, sig string }{{"signature", a.Signature}, {"proofOfPossession", a.ProofOfPossession}} {
+		if s.sig == "" {
+			continue
+		}
+		if _, err := ParseSignature(s.field, s.sig); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Signer recovers the address that signed the act on a channel: the

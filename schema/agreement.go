@@ -37,25 +37,25 @@ type FeeVersion struct {
 // Agreement is a usage agreement (Nachnutzungsvertrag) between a customer
 // and an Anbieter for an offering of a supplier.
 type Agreement struct {
-	ID               string      `json:"id"`
-	Offering         string      `json:"offering"`
-	OfferingVersion  Uint        `json:"offeringVersion"`
-	OfferingHash     string      `json:"offeringHash"`
-	Customer         string      `json:"customer"`
-	Supplier         string      `json:"supplier"`
-	Anbieter         string      `json:"anbieter"`
-	ParentAgreement  string      `json:"parentAgreement,omitempty"`
-	Status           string      `json:"status"`
-	FeeVersion       Uint        `json:"feeVersion"`        // the latest fee version entered
-	TermsHash        string      `json:"termsHash"`         // its terms
-	ApprovedCustomer bool        `json:"approvedCustomer"`  // of the latest fee version
-	ApprovedAnbieter bool        `json:"approvedAnbieter"`  // of the latest fee version
-	EffectiveVersion Uint        `json:"effectiveVersion"`  // the fee version in force (0 before the order)
-	EffectiveTerms   string      `json:"effectiveTerms"`    // its terms hash
-	EndDate          string      `json:"endDate,omitempty"` // set by termination
-	EndorsingMembers []string    `json:"endorsingMembers"`
-	Acts             []SignedAct `json:"acts"`
-	Updated          Stamp       `json:"updated"`
+	ID               string   `json:"id"`
+	Offering         string   `json:"offering"`
+	OfferingVersion  Uint     `json:"offeringVersion"`
+	OfferingHash     string   `json:"offeringHash"`
+	Customer         string   `json:"customer"`
+	Supplier         string   `json:"supplier"`
+	Anbieter         string   `json:"anbieter"`
+	ParentAgreement  string   `json:"parentAgreement,omitempty"`
+	Status           string   `json:"status"`
+	FeeVersion       Uint     `json:"feeVersion"`        // the latest fee version entered
+	TermsHash        string   `json:"termsHash"`         // its terms
+	ApprovedCustomer bool     `json:"approvedCustomer"`  // of the latest fee version
+	ApprovedAnbieter bool     `json:"approvedAnbieter"`  // of the latest fee version
+	EffectiveVersion Uint     `json:"effectiveVersion"`  // the fee version in force (0 before the order)
+	EffectiveTerms   string   `json:"effectiveTerms"`    // its terms hash
+	EndDate          string   `json:"endDate,omitempty"` // set by termination
+	EndorsingMembers []string `json:"endorsingMembers"`
+	ActLog
+	Updated Stamp `json:"updated"`
 }
 
 // Terms is what a fee version's terms hash (EIP-712 type Terms) covers.

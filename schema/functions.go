@@ -24,6 +24,8 @@ const (
 	FnListAgreements       = "ListAgreements"
 	FnListPriceModels      = "ListPriceModels"
 	FnHistory              = "History"
+	FnListActs             = "ListActs"
+	FnGetAct               = "GetAct"
 	FnGetReceipt           = "GetReceipt"
 )
 

@@ -27,6 +27,13 @@ func (r Record) Versioned() bool {
 	return r == RecordOfferingVersion || r == RecordPriceModel || r == RecordFeeVersion
 }
 
+// HasActs reports whether records of the kind keep the signed acts on
+// them (ActLog, each act under ActKey): parties, offerings and agreements.
+// Versions keep the one act that made them inside them.
+func (r Record) HasActs() bool {
+	return r == RecordParty || r == RecordOffering || r == RecordAgreement
+}
+
 // Ref names one record: its kind, its id (the parent's id for a versioned
 // record) and, for a versioned record, its version.
 type Ref struct {
@@ -106,6 +113,27 @@ func PartyKey(id string) string { return PartyRef(id).Key() }
 
 // OfferingKey is the state key of an offering's current state.
 func OfferingKey(id string) string { return OfferingRef(id).Key() }
+
+// ActKey is the state key of the seq-th signed act (from 1) on a record of
+// a kind that has acts (Record.HasActs): the composite key of ActObject and
+// ActAttributes.
+func ActKey(kind Record, id string, seq Uint) string {
+	return compositeKey(ActObject, ActAttributes(kind, id, seq)...)
+}
+
+// ActAttributes are the composite-key attributes of the seq-th act on a
+// record; without seq, the partial key under which all its acts lie, in
+// order.
+func ActAttributes(kind Record, id string, seq ...Uint) []string {
+	attrs := []string{string(kind), id}
+	for _, n := range seq {
+		attrs = append(attrs, VersionKey(n))
+	}
+	return attrs
+}
+
+// ActObject is the object type of the signed acts' keys.
+const ActObject = "act"
 
 // AgreementKey is the state key of an agreement.
 func AgreementKey(id string) string { return AgreementRef(id).Key() }

@@ -62,11 +62,11 @@ type OfferingVersion struct {
 // version on the marketplace, and its status.
 type Offering struct {
 	OfferingVersion
-	Status           string      `json:"status"`
-	PublishedVersion Uint        `json:"publishedVersion"`
-	PublishedHash    string      `json:"publishedHash"`
-	Acts             []SignedAct `json:"acts"` // acceptances and withdrawal
-	Updated          Stamp       `json:"updated"`
+	Status           string `json:"status"`
+	PublishedVersion Uint   `json:"publishedVersion"`
+	PublishedHash    string `json:"publishedHash"`
+	ActLog                  // acceptances and withdrawal
+	Updated          Stamp  `json:"updated"`
 }
 
 func (c *OfferingContent) normalize() {

@@ -57,10 +57,10 @@ func (k *Key) ValidAt(t int64) bool {
 // Party is a registered authority, supplier, Anbieter or Bündler.
 type Party struct {
 	PartyRegistration
-	VouchedBy string      `json:"vouchedBy"` // MSP id of the member org
-	Keys      []Key       `json:"keys"`
-	Acts      []SignedAct `json:"acts"` // the signed key acts
-	Updated   Stamp       `json:"updated"`
+	VouchedBy string `json:"vouchedBy"` // MSP id of the member org
+	Keys      []Key  `json:"keys"`
+	ActLog           // the signed key acts
+	Updated   Stamp  `json:"updated"`
 }
 
 // Normalize gives absent lists their empty value.

@@ -1,6 +1,10 @@
 package schema
 
-import "encoding/json"
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+)
 
 // Stamp says which transaction last changed a record, and when.
 type Stamp struct {
@@ -23,6 +27,89 @@ type SignedAct struct {
 	// ProofOfPossession is the new key's own signature (AddKey only).
 	ProofOfPossession string `json:"proofOfPossession,omitempty"`
 }
+
+// ActLog is how a record keeps the signed acts on it. Each act is stored
+// under a key of its own (ActKey, numbered from 1); the record only counts
+// them, so that an act costs the same however many came before it. The
+// registry's answers join them: Acts when the record is read, Act in the
+// answer to an act. Neither is stored with the record.
+type ActLog struct {
+	ActCount Uint        `json:"actCount"`
+	Acts     []SignedAct `json:"acts,omitempty"` // every act, in order, in a read of the record ([] for none)
+	Act      *SignedAct  `json:"act,omitempty"`  // the act an act's answer is about
+}
+
+// Stored returns the log as the record stores it: the count alone.
+func (l ActLog) Stored() ActLog { return ActLog{ActCount: l.ActCount} }
+
+// StorageFormat names how the registry lays out its records: 2 keeps each
+// signed act under a key of its own and the count in the record (ActLog);
+// format 1 kept the acts inside their records. There is no migration.
+const StorageFormat = "efa-registry-storage/2"
+
+// CheckStored refuses the log of a record as stored that holds its acts
+// (storage format 1): read as format 2, it would count none of them, and the
+// next act would number itself the first. record and id name the record.
+func (l ActLog) CheckStored(record Record, id string) error {
+	if len(l.Acts) == 0 && l.Act == nil {
+		return nil
+	}
+	return fmt.Errorf("%s %s is stored with its signed acts inside it (an older storage format); "+
+		"this registry reads %s, which keeps each act under a key of its own, and does not migrate: "+
+		"serve this ledger with the build that wrote it", record, id, StorageFormat)
+}
+
+// AnswerOf is the answer to an act, as JSON: the record as the act stored
+// it, with the act as "act".
+func AnswerOf(stored, act []byte) ([]byte, error) {
+	return AddMembers(stored, member("act", act))
+}
+
+// ReadOf is a record as a read answers it, as JSON: as stored, with its
+// acts as "acts", in order ([] when there are none).
+func ReadOf(stored []byte, acts [][]byte) ([]byte, error) {
+	list := append([]byte{'['}, bytes.Join(acts, []byte{','})...)
+	return AddMembers(stored, member("acts", append(list, ']')))
+}
+
+// member is a JSON object of one member, name: value (value JSON).
+func member(name string, value []byte) []byte {
+	out := make([]byte, 0, len(name)+len(value)+5)
+	out = append(out, '{', '"')
+	out = append(out, name...)
+	out = append(out, '"', ':')
+	out = append(out, value...)
+	return append(out, '}')
+}
+
+// AddMembers appends the members of one JSON object to another, without
+// decoding either (answers pass records on as the chaincode wrote them).
+// Both must be JSON objects. The caller sees to it that no name is in
+// both: the registry adds only names a stored record never holds at its top
+// level ("act", "acts", "txId", "blockNumber").
+func AddMembers(object, members []byte) ([]byte, error) {
+	o, m := bytes.TrimSpace(object), bytes.TrimSpace(members)
+	if !isObject(o) {
+		return nil, fmt.Errorf("schema: add members: not a JSON object: %.64q", o)
+	}
+	if !isObject(m) {
+		return nil, fmt.Errorf("schema: add members: the members are not a JSON object: %.64q", m)
+	}
+	own, more := bytes.TrimSpace(o[1:len(o)-1]), bytes.TrimSpace(m[1:len(m)-1])
+	if len(more) == 0 {
+		return o, nil
+	}
+	out := make([]byte, 0, len(own)+len(more)+3)
+	out = append(out, '{')
+	out = append(out, own...)
+	if len(own) > 0 {
+		out = append(out, ',')
+	}
+	out = append(out, more...)
+	return append(out, '}'), nil
+}
+
+func isObject(b []byte) bool { return len(b) >= 2 && b[0] == '{' && b[len(b)-1] == '}' }
 
 // Event is the payload of the chaincode event every state change emits.
 type Event struct {

@@ -19,7 +19,7 @@ func (a Agreement) AtInterest() Agreement {
 	a.ApprovedCustomer, a.ApprovedAnbieter = false, false
 	a.EffectiveVersion, a.EffectiveTerms = 0, ""
 	a.EndDate = ""
-	a.Acts, a.Updated = nil, Stamp{}
+	a.ActLog, a.Updated = ActLog{}, Stamp{}
 	return a
 }
 

@@ -51,6 +51,7 @@ type config struct {
 	fabric                                          client.FabricConfig
 	fabricAdminCert, fabricAdminKey, fabricAwait    string
 	trustRoots                                      string
+	pprofListen                                     string
 }
 
 func main() {
@@ -115,6 +116,7 @@ func parse(args []string) (*config, error) {
 	str(&c.fabricAwait, "fabric-await", "", "comma-separated endpoint=tls-ca of further peers to await after each commit")
 	str(&c.trustRoots, "trust-roots", "", "root certificates (MSPID.pem files) /terms and /verification check bundles against "+
 		"(default: the embedded ledger's CAs, or the --fabric-network's orgs)")
+	str(&c.pprofListen, "pprof-listen", "", "address to serve Go profiles (net/http/pprof) on, apart from the API; off by default")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -270,6 +272,13 @@ func adminToken(cfg *config) (token, source string, err error) {
 // run serves until ctx ends; ready (tests) receives the bound address.
 func run(ctx context.Context, cfg *config, logger *slog.Logger, ready chan<- string) error {
 	began := time.Now()
+	if cfg.pprofListen != "" {
+		profCtx, stopProfiles := context.WithCancel(ctx)
+		defer stopProfiles()
+		if _, err := serveProfiles(profCtx, cfg.pprofListen, logger); err != nil {
+			return err
+		}
+	}
 	b, err := backends(ctx, cfg, logger)
 	if err != nil {
 		return err

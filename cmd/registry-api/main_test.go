@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -139,4 +140,38 @@ func TestFlagsAndEnvironment(t *testing.T) {
 			require.ErrorContains(t, err, name, "a malformed variable is named")
 		})
 	}
+}
+
+// --pprof-listen serves the Go profiles on a listener of their own, never
+// through the API's address, and stops serving them with the process.
+func TestProfilesServeApart(t *testing.T) {
+	base, _ := start(t, "--data", t.TempDir())
+	resp, err := http.Get(base + "/debug/pprof/")
+	require.NoError(t, err)
+	require.NoError(t, resp.Body.Close())
+	require.Equal(t, http.StatusNotFound, resp.StatusCode, "the API does not serve profiles")
+
+	ctx, cancel := context.WithCancel(context.Background())
+	addr, err := serveProfiles(ctx, "127.0.0.1:0", slog.New(slog.NewTextHandler(io.Discard, nil)))
+	require.NoError(t, err)
+	resp, err = http.Get("http://" + addr + "/debug/pprof/goroutine?debug=1")
+	require.NoError(t, err)
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	require.NoError(t, resp.Body.Close())
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.Contains(t, string(body), "goroutine profile")
+	resp, err = http.Get("http://" + addr + "/debug/pprof/cmdline")
+	require.NoError(t, err)
+	require.NoError(t, resp.Body.Close())
+	require.Equal(t, http.StatusNotFound, resp.StatusCode, "the command line, which may hold the member token, is not served")
+
+	cancel()
+	require.Eventually(t, func() bool {
+		_, err := net.DialTimeout("tcp", addr, time.Second)
+		return err != nil
+	}, 10*time.Second, 50*time.Millisecond, "the profiles stop with the process")
+
+	_, err = serveProfiles(context.Background(), "127.0.0.1:-1", slog.New(slog.NewTextHandler(io.Discard, nil)))
+	require.ErrorContains(t, err, "--pprof-listen", "a bad address names the flag")
 }

@@ -6,6 +6,10 @@
 #      of DURATION each from a separate process on loopback; requests/s, p50, p99, ratio;
 #   2. signed acts over HTTP (apibench acts) with SUBMITTERS concurrent portals.
 #
+# With PROFILE_DIR set, registry-api serves its Go profiles (--pprof-listen) and the script
+# saves a CPU profile of the signed-acts phase (acts.cpu.pprof) and the allocations
+# (acts.allocs.pprof) there: go tool pprof -top bin/registry-api PROFILE_DIR/acts.cpu.pprof
+#
 # Needs wrk (Debian: apt-get install wrk). Everything it starts binds to 127.0.0.1 and is
 # stopped on exit. Usage: test/apibench/compare.sh [BIN_DIR]   (make bench-api)
 set -euo pipefail
@@ -17,6 +21,8 @@ CONNECTIONS=${CONNECTIONS:-32}
 SUBMITTERS=${SUBMITTERS:-16}
 API_PORT=${API_PORT:-18082}
 BARE_PORT=${BARE_PORT:-18090}
+PPROF_PORT=${PPROF_PORT:-18091}
+PROFILE_DIR=${PROFILE_DIR:-}
 path=/v1/offerings/digitaler-bauantrag
 
 command -v wrk >/dev/null || { echo "compare.sh: wrk is needed (apt-get install wrk)" >&2; exit 2; }
@@ -33,8 +39,10 @@ trap cleanup EXIT
 api=http://127.0.0.1:$API_PORT
 bare=http://127.0.0.1:$BARE_PORT
 # The per-client act limit is lifted: every load portal comes from 127.0.0.1.
+profiling=()
+[ -n "$PROFILE_DIR" ] && profiling=(--pprof-listen "127.0.0.1:$PPROF_PORT") && mkdir -p "$PROFILE_DIR"
 "$bin/registry-api" --data "$data" --demo --listen "127.0.0.1:$API_PORT" \
-  --acts-per-second 1000000 >"$data/api.log" 2>&1 &
+  --acts-per-second 1000000 "${profiling[@]}" >"$data/api.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 100); do curl -sf "$api/readyz" >/dev/null && break; sleep 0.1; done
 curl -sf "$api/readyz" >/dev/null || { cat "$data/api.log" >&2; exit 1; }
@@ -61,4 +69,15 @@ for r in $(seq "$ROUNDS"); do
 done
 
 echo
+if [ -n "$PROFILE_DIR" ]; then
+  seconds=${DURATION%s}
+  curl -sf "http://127.0.0.1:$PPROF_PORT/debug/pprof/profile?seconds=$((seconds - 2))" -o "$PROFILE_DIR/acts.cpu.pprof" &
+  pids+=($!)
+  profiler=$!
+fi
 "$bin/apibench" acts -api "$api" -token "$(cat "$data/admin-token")" -submitters "$SUBMITTERS" -duration "$DURATION"
+if [ -n "$PROFILE_DIR" ]; then
+  wait "$profiler"
+  curl -sf "http://127.0.0.1:$PPROF_PORT/debug/pprof/allocs" -o "$PROFILE_DIR/acts.allocs.pprof"
+  echo "profiles of registry-api in $PROFILE_DIR"
+fi

@@ -3,6 +3,7 @@
 //	apibench bare  -listen ADDR -from URL -path P  # a bare gin handler serving, from memory, the JSON the API serves at P
 //	apibench acts  -api URL -token T -submitters N -duration D   # signed acts over HTTP: acts/s, p50/p99
 //	apibench seed  -data DIR -agreements N          # N agreements into an embedded registry, directly
+//	apibench measure -data DIR -flows N             # per-act cost on that registry: acts/s, CPU and bytes per act
 //
 // HTTP load itself comes from wrk, a separate process (see the README/notes).
 package main
@@ -17,9 +18,11 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/efa-marktplatz/registry/internal/embedded"
@@ -31,7 +34,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: apibench bare|acts|seed [flags]")
+		fmt.Fprintln(os.Stderr, "usage: apibench bare|acts|seed|measure [flags]")
 		os.Exit(2)
 	}
 	var err error
@@ -42,6 +45,8 @@ func main() {
 		err = acts(os.Args[2:])
 	case "seed":
 		err = seed(os.Args[2:])
+	case "measure":
+		err = measure(os.Args[2:])
 	default:
 		err = fmt.Errorf("unknown command %q", os.Args[1])
 	}
@@ -87,7 +92,7 @@ type loader struct {
 // newLoader sets up the marketplace (parties, offering, price model) for a
 // run, through a registry.
 func newLoader(ctx context.Context, r scenario.Registry) (*loader, error) {
-	run := fmt.Sprint(time.Now().Unix())
+	run := fmt.Sprint(time.Now().UnixNano())
 	m, err := scenario.New(r, scenario.WithSuffix("-"+run)).Marketplace(ctx, scenario.Vouching{
 		Anbieter: scenario.Dataport, Supplier: scenario.Dataport, Customer: scenario.Dataport})
 	if err != nil {
@@ -211,4 +216,97 @@ func seed(args []string) error {
 	}
 	fmt.Printf("seeded %d agreements (%d signed acts) in %s\n", *n, 2**n, time.Since(start).Round(time.Second))
 	return nil
+}
+
+// measure runs order flows (five signed acts each) from concurrent portals
+// straight into an embedded registry, such as one seed filled, and reports
+// what an act costs there: acts/s, the process's CPU time per act (signing
+// included, as the portals run in the process) and the store bytes each act
+// adds, beside the store's size before.
+func measure(args []string) error {
+	fs := flag.NewFlagSet("measure", flag.ContinueOnError)
+	data := fs.String("data", "", "data directory of registry-api (the ledger lives in DATA/ledger)")
+	flows := fs.Int("flows", 2000, "order flows to run (five signed acts each)")
+	submitters := fs.Int("submitters", 16, "concurrent portals")
+	member := fs.String("member", "DataportMSP", "member org")
+	profile := fs.String("cpuprofile", "", "write a CPU profile of the measured flows to this file")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *data == "" {
+		return errors.New("-data is required")
+	}
+	l, err := embedded.Open(filepath.Join(*data, "ledger"), ledger.Options{MSPID: *member})
+	if err != nil {
+		return err
+	}
+	defer l.Close()
+	reg, err := l.Scenario(*member, *member)
+	if err != nil {
+		return err
+	}
+	ctx := context.Background()
+	ld, err := newLoader(ctx, reg)
+	if err != nil {
+		return err
+	}
+	if *profile != "" {
+		f, err := os.Create(*profile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	storedBefore, err := l.StoredBytes()
+	if err != nil {
+		return err
+	}
+	var next atomic.Int64
+	var failed atomic.Pointer[error]
+	var wg sync.WaitGroup
+	cpuBefore, err := cpuTime()
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	for range *submitters {
+		wg.Go(func() {
+			for failed.Load() == nil && next.Add(1) <= int64(*flows) {
+				if err := ld.flow(ctx, func(time.Duration) {}); err != nil {
+					failed.Store(&err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	if p := failed.Load(); p != nil {
+		return *p
+	}
+	cpuAfter, err := cpuTime()
+	if err != nil {
+		return err
+	}
+	storedAfter, err := l.StoredBytes()
+	if err != nil {
+		return err
+	}
+	n := float64(5 * *flows)
+	fmt.Printf("ledger of %.0f MB in use; %d signed acts from %d portals: %.0f acts/s, %.0f cpu-µs/act, %.0f store bytes/act\n",
+		float64(storedBefore)/(1<<20), 5**flows, *submitters, n/elapsed.Seconds(), float64((cpuAfter-cpuBefore).Microseconds())/n,
+		float64(storedAfter-storedBefore)/n)
+	return nil
+}
+
+// cpuTime is the CPU time the process has used, user and system.
+func cpuTime() (time.Duration, error) {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0, err
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), nil
 }
