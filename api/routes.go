@@ -101,6 +101,10 @@ func (a *API) routeTable() []route {
 			status: http.StatusCreated, member: true, body: schema.PartyRegistration{}, response: schema.Party{}, handler: a.registerParty},
 		{method: http.MethodPut, path: "/v1/parties/:id/in-house", tag: "parties", summary: "Replace the Anbieter the party may order from (§108 GWB; member token)",
 			status: http.StatusOK, member: true, body: []string{}, response: schema.Party{}, handler: a.setInHouse},
+		{method: http.MethodPut, path: "/v1/parties/:id/details", tag: "parties", summary: "Replace what invoices need of the party: address, contact, electronic address, tax identifiers, bank account (member token)",
+			status: http.StatusOK, member: true, body: schema.PartyDetails{}, response: schema.Party{}, handler: a.setDetails},
+		{method: http.MethodPost, path: "/v1/figures", tag: "settlement", summary: "Record reference figures of one kind and year — inhabitants, target-group sizes, the Königsteiner table — or correct them (member token)",
+			status: http.StatusCreated, member: true, body: schema.FigureBatch{}, response: RecordedFigures{}, handler: a.recordFigures},
 
 		// Acts of parties.
 		act(http.MethodPost, "/v1/parties/:id/keys", "parties", "Add a signing key: signed by a current key of the party, or with the member token; always with the new key's proof of possession",
@@ -125,6 +129,14 @@ func (a *API) routeTable() []route {
 			schema.TypePlaceOrder, "agreement", http.StatusOK, &schema.PlaceOrderMessage{}),
 		act(http.MethodPost, "/v1/agreements/:id/termination", "agreements", "Terminate the agreement at an end date (customer or Anbieter)",
 			schema.TypeTerminate, "agreement", http.StatusOK, &schema.TerminateMessage{}),
+		act(http.MethodPost, "/v1/agreements/:id/usage", "settlement", "Report the agreement's actual cases in a year, or correct a report (supplier)",
+			schema.TypeReportUsage, "agreement", http.StatusCreated, &schema.ReportUsageMessage{}),
+		act(http.MethodPost, "/v1/offerings/:id/allocations", "settlement", "Publish the allocation of the offering's cost pool for a year, as the ledger computes it (supplier)",
+			schema.TypePublishAllocation, "offering", http.StatusCreated, &schema.PublishAllocationMessage{}),
+		act(http.MethodPost, "/v1/offerings/:id/fee-adjustments", "settlement", "Adjust the annual fees of concluded agreements for the next year to their shares in a published allocation, up to 500 agreements at a time (supplier)",
+			schema.TypeAdjustFees, "offering", http.StatusCreated, &schema.AdjustFeesMessage{}),
+		act(http.MethodPost, "/v1/agreements/:id/invoices", "settlement", "Issue the agreement's invoice for a year, computed by the registry; after a fee change, a corrective invoice (Anbieter)",
+			schema.TypeIssueInvoice, "agreement", http.StatusCreated, &schema.IssueInvoiceMessage{}),
 
 		// Reads.
 		get("/v1/parties/:id", "parties", "A party", schema.Party{}, record(func(id string, _ schema.Uint) schema.Ref { return schema.PartyRef(id) })),
@@ -149,9 +161,9 @@ func (a *API) routeTable() []route {
 				return cl.PriceModels(ctx, c.Param("id"), p)
 			}),
 		get("/v1/offerings/:id/price-models/:version", "price models", "A price-model version", schema.PriceModel{}, record(schema.PriceModelRef)),
-		list("/v1/agreements", "agreements", "Agreements, optionally filtered by one of customer, supplier, anbieter, status", schema.Agreement{},
+		list("/v1/agreements", "agreements", "Agreements, optionally filtered by one of customer, supplier, anbieter, status, offering", schema.Agreement{},
 			[]queryParam{{"customer", "party id of the customer"}, {"supplier", "party id of the supplier"}, {"anbieter", "party id of the Anbieter"},
-				{"status", "INTEREST, FEES_ENTERED, APPROVED, CONCLUDED, FEE_CHANGE_PENDING or TERMINATED (any case)"}},
+				{"status", "INTEREST, FEES_ENTERED, APPROVED, CONCLUDED, FEE_CHANGE_PENDING or TERMINATED (any case)"}, {"offering", "offering id"}},
 			func(ctx context.Context, c *gin.Context, p client.PageRequest) (*schema.Page[json.RawMessage], error) {
 				f, err := oneFilter(c, schema.AgreementFilters...)
 				if err != nil {
@@ -163,6 +175,54 @@ func (a *API) routeTable() []route {
 			record(func(id string, _ schema.Uint) schema.Ref { return schema.AgreementRef(id) })),
 		list("/v1/agreements/:id/history", "agreements", "Every committed change of an agreement, newest first", schema.HistoryEntry{}, nil, history(schema.RecordAgreement)),
 		get("/v1/agreements/:id/fees/:version", "agreements", "A fee version of an agreement and the terms it makes", schema.FeeVersion{}, record(schema.FeeVersionRef)),
+		get("/v1/agreements/:id/usage/:year", "settlement", "The agreement's actual cases in a year, as its supplier last reported them", schema.Figure{},
+			func(ctx context.Context, c *gin.Context) ([]byte, error) {
+				year, err := schema.ParseVersion("year", c.Param("year"))
+				if err != nil {
+					return nil, err
+				}
+				f, err := cl.Figure(ctx, schema.FigureCases, c.Param("id"), year, 0)
+				if err != nil {
+					return nil, err
+				}
+				return json.Marshal(f)
+			}),
+		get("/v1/figures/:kind/:subject/:year", "settlement", "The latest version of a reference figure (kind inhabitants, targetGroup, koenigsteiner or cases; subject a party, party@offering, a Land code or an agreement)", schema.Figure{},
+			func(ctx context.Context, c *gin.Context) ([]byte, error) {
+				year, err := schema.ParseVersion("year", c.Param("year"))
+				if err != nil {
+					return nil, err
+				}
+				f, err := cl.Figure(ctx, c.Param("kind"), c.Param("subject"), year, 0)
+				if err != nil {
+					return nil, err
+				}
+				return json.Marshal(f)
+			}),
+		list("/v1/figures/:kind/:subject/:year/versions", "settlement", "Every version of a reference figure, the first recorded first", schema.Figure{}, nil,
+			func(ctx context.Context, c *gin.Context, p client.PageRequest) (*schema.Page[json.RawMessage], error) {
+				year, err := schema.ParseVersion("year", c.Param("year"))
+				if err != nil {
+					return nil, err
+				}
+				return cl.FigureVersions(ctx, c.Param("kind"), c.Param("subject"), year, p)
+			}),
+		{method: http.MethodGet, path: "/v1/offerings/:id/allocations/:year", tag: "settlement",
+			summary: "The allocation of the offering's cost pool for a year, with every input and the rule: the newest published one (?version=N: that version), else the one the ledger gives now (version 0; ?priceModel=N: under that price-model version)",
+			status:  http.StatusOK, query: []queryParam{{"version", "a published version"}, {"priceModel", "compute under this price-model version"}},
+			response: schema.PublishedAllocation{}, handler: a.readHandler(allocation(cl))},
+		list("/v1/invoices", "settlement", "Invoices, optionally filtered by one of customer, anbieter, agreement, year", schema.Invoice{},
+			[]queryParam{{"customer", "party id of the customer"}, {"anbieter", "party id of the Anbieter"}, {"agreement", "agreement id"}, {"year", "the year invoiced"}},
+			func(ctx context.Context, c *gin.Context, p client.PageRequest) (*schema.Page[json.RawMessage], error) {
+				f, err := oneFilter(c, schema.InvoiceFilters...)
+				if err != nil {
+					return nil, err
+				}
+				return cl.Invoices(ctx, f, p)
+			}),
+		get("/v1/invoices/:id", "settlement", "An invoice (id anbieter:number), as the registry computed it", schema.Invoice{},
+			record(func(id string, _ schema.Uint) schema.Ref { return schema.InvoiceRef(id) })),
+
 		// Auditors.
 		{method: http.MethodGet, path: "/v1/agreements/:id/terms", tag: "auditors",
 			summary: "The signed terms: canonical terms, every party's EIP-712 signature with the recovered signer and the key registration it matched, and each act's ledger proof (transaction, block, validation code, endorsing orgs)",

@@ -11,7 +11,7 @@ import (
 )
 
 // agreements are stored under their id and listed by customer, supplier,
-// Anbieter and status.
+// Anbieter, status and offering.
 var agreements = kind[schema.Agreement]{
 	record:  schema.RecordAgreement,
 	id:      func(a *schema.Agreement) string { return a.ID },
@@ -24,6 +24,7 @@ var agreements = kind[schema.Agreement]{
 			index(schema.RecordAgreement, "supplier", a.Supplier, a.ID),
 			index(schema.RecordAgreement, "anbieter", a.Anbieter, a.ID),
 			index(schema.RecordAgreement, "status", a.Status, a.ID),
+			index(schema.RecordAgreement, "offering", a.Offering, a.ID),
 		}
 	},
 }
@@ -222,7 +223,19 @@ func (c *Registry) ApproveFees(ctx contractapi.TransactionContextInterface, mess
 	}
 	return t.actOn(v, agreementAct{event: "FeesApproved", id: m.Agreement, signer: named(m.Party),
 		may:   func(a *schema.Agreement) error { return a.MayApprove(m.Party) },
-		apply: func(a *schema.Agreement) error { return a.Approve(m.Party, m.FeeVersion, m.TermsHash) }})
+		apply: func(a *schema.Agreement) error {
+			validFrom := ""
+			if a.Status == schema.AgreementFeeChangePending && m.FeeVersion == a.FeeVersion {
+				// A fee change may be in force from a later day of its own.
+				var fv schema.FeeVersion
+				ref := schema.FeeVersionRef(a.ID, a.FeeVersion)
+				if _, err := t.get(&fv, string(ref.Record), ref.Attributes()...); err != nil {
+					return err
+				}
+				validFrom = fv.ValidFrom
+			}
+			return a.Approve(m.Party, m.FeeVersion, m.TermsHash, t.today(), validFrom)
+		}})
 }
 
 // PlaceOrder is the customer's binding order of the approved terms: the
@@ -235,7 +248,7 @@ func (c *Registry) PlaceOrder(ctx contractapi.TransactionContextInterface, messa
 	}
 	return t.actOn(v, agreementAct{event: "OrderPlaced", id: m.Agreement,
 		signer: func(a *schema.Agreement) (string, string) { return "message.agreement", a.Customer },
-		apply:  func(a *schema.Agreement) error { return a.Order(m.TermsHash) }})
+		apply:  func(a *schema.Agreement) error { return a.Order(m.TermsHash, t.today()) }})
 }
 
 // Terminate ends an agreement at an end date, signed by the customer or the

@@ -84,6 +84,11 @@ func TestEthersSignaturesAreAccepted(t *testing.T) {
 		&schema.ApproveFeesMessage{Agreement: "a", Party: "p", FeeVersion: 7, TermsHash: s.PriceModel.Hash, Replay: e.b.Replay()},
 		&schema.PlaceOrderMessage{Agreement: "a", TermsHash: s.PriceModel.Hash, Replay: schema.Replay{Nonce: "115792089237316195423570985008687907853269984665640564039457584007913129639935", Deadline: 1}},
 		&schema.TerminateMessage{Agreement: "a", Party: "p", EndDate: "2030-12-31", Reason: "", Replay: e.b.Replay()},
+		&schema.ReportUsageMessage{Agreement: "a", Year: 2027, Cases: 12_345, Replaces: 1, Replay: e.b.Replay()},
+		&schema.PublishAllocationMessage{Offering: "o", Year: 2027, Version: 2, PriceModelHash: s.PriceModel.Hash, AllocationHash: s.Offering.Hash, Replay: e.b.Replay()},
+		&schema.AdjustFeesMessage{Offering: "o", Year: 2027, AllocationVersion: 1, Agreements: []string{"a", "b", "c"},
+			AnnualFees: []schema.Uint{0, 1, 18_446_744_073_709_551_615}, Replay: e.b.Replay()},
+		&schema.IssueInvoiceMessage{Agreement: "a", Anbieter: "govdigital", Year: 2027, Number: "RE-2027-0001", Replay: e.b.Replay()},
 	}
 	require.Len(t, samples, len(schema.ActTypes))
 	for _, m := range samples {

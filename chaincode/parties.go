@@ -74,6 +74,33 @@ func (c *Registry) SetInHouseRelationships(ctx contractapi.TransactionContextInt
 	return parties.save(t, "InHouseRelationshipsSet", p, nil, nil)
 }
 
+// SetPartyDetails replaces what invoices need of a party — address,
+// contact, electronic address, tax identifiers, bank account. Only an admin
+// of the vouching member org may.
+func (c *Registry) SetPartyDetails(ctx contractapi.TransactionContextInterface, partyID, details string) (string, error) {
+	t, err := begin(ctx)
+	if err != nil {
+		return "", err
+	}
+	msp, err := t.memberAdmin()
+	if err != nil {
+		return "", err
+	}
+	p, err := parties.load(t, "party", partyID)
+	if err != nil {
+		return "", err
+	}
+	if err := vouchedBy(p, msp); err != nil {
+		return "", err
+	}
+	d, err := schema.DecodeDetails([]byte(details))
+	if err != nil {
+		return "", err
+	}
+	p.Details = d
+	return parties.save(t, "PartyDetailsSet", p, nil, nil)
+}
+
 // checkInHouse verifies that each named party exists and is an Anbieter.
 func (t *tx) checkInHouse(ids []string) error {
 	for i, id := range ids {

@@ -309,10 +309,14 @@ func listBy(ctx contractapi.TransactionContextInterface, r schema.Record, by, va
 	if err != nil {
 		return "", err
 	}
-	if by == "" {
-		return list(ctx, listing{scan: string(r), attrs: []string{}, joined: r}, pageSize, bookmark)
+	joined := schema.Record("")
+	if r.HasActs() {
+		joined = r
 	}
-	return list(ctx, listing{scan: indexName(r, by), attrs: []string{value}, record: r, joined: r}, pageSize, bookmark)
+	if by == "" {
+		return list(ctx, listing{scan: string(r), attrs: []string{}, joined: joined}, pageSize, bookmark)
+	}
+	return list(ctx, listing{scan: indexName(r, by), attrs: []string{value}, record: r, joined: joined}, pageSize, bookmark)
 }
 
 // A listing is a range of keys to page through: records by their primary

@@ -64,6 +64,9 @@ func (c *Client) original(ctx context.Context, act *schema.Act) (*Result, error)
 	if err != nil {
 		return nil, err
 	}
+	if m, ok := act.Message.(*schema.AdjustFeesMessage); ok {
+		return c.originalAdjustment(ctx, m, receipt.TxID, block)
+	}
 	ref := act.Record()
 	entries, err := c.History(ctx, ref)
 	if err != nil {
@@ -98,6 +101,36 @@ func (c *Client) original(ctx context.Context, act *schema.Act) (*Result, error)
 		return nil, fmt.Errorf("client: %w", err)
 	}
 	return &Result{TxID: receipt.TxID, BlockNumber: block, Payload: answer, Replayed: true}, nil
+}
+
+// originalAdjustment rebuilds the answer of a fee adjustment a transaction
+// committed: the fee versions it entered, one per agreement it names.
+func (c *Client) originalAdjustment(ctx context.Context, m *schema.AdjustFeesMessage, txID string, block uint64) (*Result, error) {
+	out := schema.FeeAdjustment{Offering: m.Offering, Year: m.Year, AllocationVersion: m.AllocationVersion}
+	for _, id := range m.Agreements {
+		entries, err := c.History(ctx, schema.AgreementRef(id))
+		if err != nil {
+			return nil, err
+		}
+		i := slices.IndexFunc(entries, func(e schema.HistoryEntry) bool { return e.TxID == txID })
+		if i < 0 {
+			return nil, fmt.Errorf("client: transaction %s of the receipt wrote no agreement %s", txID, id)
+		}
+		var a schema.Agreement
+		if err := json.Unmarshal(entries[i].Value, &a); err != nil {
+			return nil, fmt.Errorf("client: decode agreement %s: %w", id, err)
+		}
+		fv, err := c.FeeVersion(ctx, id, a.FeeVersion)
+		if err != nil {
+			return nil, err
+		}
+		out.FeeVersions = append(out.FeeVersions, *fv)
+	}
+	raw, err := json.Marshal(out)
+	if err != nil {
+		return nil, fmt.Errorf("client: encode adjustment: %w", err)
+	}
+	return &Result{TxID: txID, BlockNumber: block, Payload: raw, Replayed: true}, nil
 }
 
 // RegisterParty registers a party the member org vouches for (an admin

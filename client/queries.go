@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/efa-marktplatz/registry/schema"
 	"github.com/ethereum/go-ethereum/signer/core/apitypes"
@@ -17,6 +18,9 @@ func (c *Client) Record(ctx context.Context, ref schema.Ref) (json.RawMessage, e
 		return nil, schema.Invalid("record", "no record kind %q", ref.Record)
 	}
 	args := []string{ref.ID}
+	if ref.Record == schema.RecordFigure || ref.Record == schema.RecordAllocation {
+		args = strings.Split(ref.ID, "/") // kind, subject, year; offering, year
+	}
 	if ref.Record.Versioned() {
 		args = append(args, strconv.FormatUint(uint64(ref.Version), 10))
 	}

@@ -55,6 +55,12 @@ type Options struct {
 	// NoSync skips fsync on commit. Only for tests that measure nothing
 	// about durability: a machine crash may then lose acknowledged blocks.
 	NoSync bool
+	// Clock is the time a transaction carries as its timestamp, which the
+	// chaincode takes as the time of the act (default time.Now). The demo
+	// and tests that play through years of invoices set it; as on Fabric,
+	// where the submitting client stamps its proposals, it is the
+	// submitter's word, and blocks keep their own commit time.
+	Clock func() time.Time
 }
 
 func (o *Options) defaults() {
@@ -72,6 +78,9 @@ func (o *Options) defaults() {
 	}
 	if o.TotalQueryLimit <= 0 {
 		o.TotalQueryLimit = 100000
+	}
+	if o.Clock == nil {
+		o.Clock = time.Now
 	}
 }
 
@@ -492,7 +501,7 @@ func (l *Ledger) simulate(signer *Identity, p Proposal, readOnly bool) (*Transac
 	// the caller, the identity or what the transaction records.
 	creator := bytes.Clone(signer.serialized)
 	txID := computeTxID(nonce, creator)
-	now := time.Now().UTC()
+	now := l.opts.Clock().UTC()
 	args := make([][]byte, 0, len(p.Args)+1)
 	args = append(args, []byte(p.Function))
 	for _, a := range p.Args {

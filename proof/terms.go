@@ -73,6 +73,10 @@ func newReplay(a *schema.Agreement) *replay {
 func (rp *replay) apply(s signedAct, fvs map[schema.Uint]*schema.FeeVersion, tx *Tx) error {
 	a := &rp.state
 	var err error
+	today := ""
+	if tx != nil {
+		today = tx.Timestamp.UTC().Format(time.DateOnly)
+	}
 	switch m := s.m.(type) {
 	case *schema.ExpressInterestMessage:
 		// It opened the agreement: the replay starts where it left it.
@@ -85,9 +89,36 @@ func (rp *replay) apply(s signedAct, fvs map[schema.Uint]*schema.FeeVersion, tx 
 		if err = a.EnterFees(fv.Version, fv.TermsHash); err == nil {
 			rp.approvals = map[string]*schema.SignedAct{}
 		}
+	case *schema.AdjustFeesMessage:
+		// It entered, among others, the fee version of this agreement that
+		// names it as its entry.
+		var fv *schema.FeeVersion
+		for _, v := range fvs {
+			if v.Entered.TxID == s.act.TxID {
+				fv = v
+			}
+		}
+		switch {
+		case fv == nil:
+			err = errors.New("the bundle presents no fee version this fee adjustment entered")
+		case a.Status != schema.AgreementConcluded:
+			err = fmt.Errorf("a fee adjustment applies to a concluded agreement, not one %s", a.Status)
+		default:
+			if err = a.EnterFees(fv.Version, fv.TermsHash); err == nil {
+				rp.approvals = map[string]*schema.SignedAct{}
+			}
+		}
 	case *schema.ApproveFeesMessage:
+		if tx == nil {
+			err = errors.New("its transaction is not in the verified evidence")
+			break
+		}
 		wasChange := a.Status == schema.AgreementFeeChangePending
-		if err = a.Approve(s.act.Party, m.FeeVersion, m.TermsHash); err == nil {
+		validFrom := ""
+		if fv := fvs[m.FeeVersion]; fv != nil {
+			validFrom = fv.ValidFrom
+		}
+		if err = a.Approve(s.act.Party, m.FeeVersion, m.TermsHash, today, validFrom); err == nil {
 			rp.approvals[s.act.Party] = s.act
 			if wasChange && a.Status == schema.AgreementConcluded {
 				rp.approved = rp.approvals // the fee change came into force
@@ -97,7 +128,11 @@ func (rp *replay) apply(s signedAct, fvs map[schema.Uint]*schema.FeeVersion, tx 
 		if err = a.MayOrder(s.act.Party); err != nil {
 			break
 		}
-		if err = a.Order(m.TermsHash); err == nil {
+		if tx == nil {
+			err = errors.New("its transaction is not in the verified evidence")
+			break
+		}
+		if err = a.Order(m.TermsHash, today); err == nil {
 			rp.order, rp.ordered, rp.approved = s.act, a.FeeVersion, rp.approvals
 		}
 	case *schema.TerminateMessage:
@@ -105,7 +140,7 @@ func (rp *replay) apply(s signedAct, fvs map[schema.Uint]*schema.FeeVersion, tx 
 			err = errors.New("its transaction is not in the verified evidence")
 			break
 		}
-		err = a.Terminate(s.act.Party, m.EndDate, tx.Timestamp.UTC().Format(time.DateOnly))
+		err = a.Terminate(s.act.Party, m.EndDate, today)
 	default:
 		err = fmt.Errorf("%s is not an act of the agreement workflow", s.m.PrimaryType())
 	}

@@ -165,19 +165,28 @@ func (a *Act) Record() Ref {
 		return AgreementRef(m.Agreement)
 	case *TerminateMessage:
 		return AgreementRef(m.Agreement)
+	case *ReportUsageMessage:
+		return FigureRef(FigureCases, m.Agreement, m.Year, m.Replaces+1)
+	case *PublishAllocationMessage:
+		return AllocationRef(m.Offering, m.Year, m.Version)
+	case *AdjustFeesMessage: // and every agreement it names
+		return OfferingRef(m.Offering)
+	case *IssueInvoiceMessage:
+		return InvoiceRef(InvoiceID(m.Anbieter, m.Number))
 	}
 	panic(fmt.Sprintf("schema: act %s names no record", a.Type())) // every message type is above
 }
 
 // Logged reports whether the registry keeps the act in the act log of the
 // record it changes (Record, ActLog): every act a party signed, and a key
-// the member adds with the new key's proof of possession — except a
-// submitted offering version and a published price-model version, which
-// keep the act that made them inside them. A key the member revokes carries
-// no signature and is not logged.
+// the member adds with the new key's proof of possession — except those
+// that make a write-once record keeping the act inside it (an offering
+// version, a price-model version, a usage report, a published allocation,
+// an invoice). A fee adjustment is logged on every agreement it names. A
+// key the member revokes carries no signature and is not logged.
 func (a *Act) Logged() bool {
 	switch a.Message.(type) {
-	case *SubmitOfferingMessage, *PublishPriceModelMessage:
+	case *SubmitOfferingMessage, *PublishPriceModelMessage, *ReportUsageMessage, *PublishAllocationMessage, *IssueInvoiceMessage:
 		return false
 	case *RevokeKeyMessage:
 		return a.Authority == ByParty

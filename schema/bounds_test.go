@@ -25,7 +25,7 @@ func TestBoundsOfMoneyAndTime(t *testing.T) {
 			"message.connectionFee", "ten billion euros"},
 		{"a price model's annual fee above the bound", &schema.PublishPriceModelMessage{PriceModelContent: schema.PriceModelContent{
 			Offering: "o", Version: 1, PredecessorHash: schema.ZeroHash, ValidFrom: "2027-01-01", DistributionKey: schema.KeyCases,
-			WeightCases: 10000, AnnualFee: schema.MaxCents + 1}, Replay: replay}, "message.annualFee", "at most"},
+			WeightCases: 10000, AnnualFee: schema.MaxCents + 1, VATCategory: schema.VATStandard, VATRate: 1900}, Replay: replay}, "message.annualFee", "at most"},
 		{"an offering's cost pool above the bound", &schema.SubmitOfferingMessage{OfferingContent: schema.OfferingContent{
 			Offering: "o", Version: 1, Supplier: "s", Anbieter: "a", Kind: schema.KindCloudService, Title: "T", CostOperation: schema.MaxCents + 1}, Replay: replay},
 			"message.costOperation", "at most"},

@@ -57,6 +57,9 @@ var priceModelFields = []string{
 	"distributionKey", "string", "weightInhabitants", "uint64", "weightCases", "uint64",
 	"weightTargetGroup", "uint64", "weightKoenigsteiner", "uint64",
 	"annualFee", "uint64", "proRataFee", "uint64", "connectionFee", "uint64", "scopeOfUse", "string",
+	"costInfrastructure", "uint64", "costDevelopment", "uint64", "costPlatform", "uint64",
+	"costOperation", "uint64", "costUsage", "uint64", "efaFinanced", "bool", "targetGroup", "string",
+	"vatCategory", "string", "vatRate", "uint64", "vatExemption", "string",
 }
 
 // Primary types of the acts parties sign, and of the records whose hash is
@@ -73,6 +76,10 @@ const (
 	TypeApproveFees       = "ApproveFees"
 	TypePlaceOrder        = "PlaceOrder"
 	TypeTerminate         = "Terminate"
+	TypeReportUsage       = "ReportUsage"
+	TypePublishAllocation = "PublishAllocation"
+	TypeAdjustFees        = "AdjustFees"
+	TypeIssueInvoice      = "IssueInvoice"
 
 	TypeOffering   = "Offering"
 	TypePriceModel = "PriceModel"
@@ -93,6 +100,12 @@ var types = apitypes.Types{
 	TypeApproveFees: act("agreement", "string", "party", "string", "feeVersion", "uint64", "termsHash", "bytes32"),
 	TypePlaceOrder:  act("agreement", "string", "termsHash", "bytes32"),
 	TypeTerminate:   act("agreement", "string", "party", "string", "endDate", "string", "reason", "string"),
+	TypeReportUsage: act("agreement", "string", "year", "uint64", "cases", "uint64", "replaces", "uint64"),
+	TypePublishAllocation: act("offering", "string", "year", "uint64", "version", "uint64", "priceModelHash", "bytes32",
+		"allocationHash", "bytes32"),
+	TypeAdjustFees: act("offering", "string", "year", "uint64", "allocationVersion", "uint64",
+		"agreements", "string[]", "annualFees", "uint64[]"),
+	TypeIssueInvoice: act("agreement", "string", "anbieter", "string", "year", "uint64", "number", "string"),
 
 	TypeOffering:   fields(offeringFields...),
 	TypePriceModel: fields(priceModelFields...),
@@ -106,6 +119,7 @@ var types = apitypes.Types{
 var ActTypes = []string{
 	TypeAddKey, TypeRevokeKey, TypeSubmitOffering, TypeAcceptOffering, TypeWithdrawOffering,
 	TypePublishPriceModel, TypeExpressInterest, TypeEnterFees, TypeApproveFees, TypePlaceOrder, TypeTerminate,
+	TypeReportUsage, TypePublishAllocation, TypeAdjustFees, TypeIssueInvoice,
 }
 
 // Types returns a copy of every EIP-712 type the registry defines: the

@@ -11,7 +11,8 @@ import (
 // (the composite-key indexes the chaincode keeps).
 var (
 	OfferingFilters  = []string{"themenfeld", "supplier", "anbieter", "status", "leika"}
-	AgreementFilters = []string{"customer", "supplier", "anbieter", "status"}
+	AgreementFilters = []string{"customer", "supplier", "anbieter", "status", "offering"}
+	InvoiceFilters   = []string{"customer", "anbieter", "agreement", "year"}
 )
 
 // NormalizeFilter checks a listing filter of a kind of record — by one of
@@ -25,6 +26,8 @@ func NormalizeFilter(record Record, by, value string) (string, error) {
 		filters, statuses = OfferingFilters, OfferingStatuses
 	case RecordAgreement:
 		filters, statuses = AgreementFilters, AgreementStatuses
+	case RecordInvoice:
+		filters = InvoiceFilters
 	default:
 		return "", Invalid("record", "no listing of %s records by a filter", record)
 	}
@@ -51,7 +54,13 @@ func NormalizeFilter(record Record, by, value string) (string, error) {
 		if err := identifier.LeiKa(value); err != nil {
 			return "", Invalid(by, "%v", err)
 		}
-	default: // a party id
+	case "year":
+		y, err := ParseVersion(by, value)
+		if err != nil || checkYear(by, y) != nil {
+			return "", Invalid(by, "must be a year from %d to %d", MinYear, MaxYear)
+		}
+		return YearKey(y), nil
+	default: // a party, offering or agreement id
 		if err := checkID(by, value); err != nil {
 			return "", err
 		}

@@ -10,6 +10,8 @@ const (
 	FnSetInHouseRelationships = "SetInHouseRelationships"
 	FnAddKeyAsMember          = "AddKeyAsMember"
 	FnRevokeKeyAsMember       = "RevokeKeyAsMember"
+	FnSetPartyDetails         = "SetPartyDetails"
+	FnRecordFigures           = "RecordFigures"
 
 	// Queries.
 	FnGetDomain            = "GetDomain"
@@ -26,6 +28,12 @@ const (
 	FnHistory              = "History"
 	FnListActs             = "ListActs"
 	FnGetAct               = "GetAct"
+	FnGetFigure            = "GetFigure"
+	FnListFigures          = "ListFigures"
+	FnGetAllocation        = "GetAllocation"
+	FnComputeAllocation    = "ComputeAllocation"
+	FnGetInvoice           = "GetInvoice"
+	FnListInvoices         = "ListInvoices"
 	FnGetReceipt           = "GetReceipt"
 )
 
@@ -34,6 +42,7 @@ func RecordGetter(r Record) (string, bool) {
 	fn, ok := map[Record]string{
 		RecordParty: FnGetParty, RecordOffering: FnGetOffering, RecordOfferingVersion: FnGetOfferingVersion,
 		RecordPriceModel: FnGetPriceModel, RecordAgreement: FnGetAgreement, RecordFeeVersion: FnGetFeeVersion,
+		RecordFigure: FnGetFigure, RecordAllocation: FnGetAllocation, RecordInvoice: FnGetInvoice,
 	}[r]
 	return fn, ok
 }

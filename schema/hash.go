@@ -96,6 +96,8 @@ func fits(kind string, t reflect.Type) bool {
 		return t.Kind() == reflect.String
 	case "string[]", "bytes32[]":
 		return t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.String
+	case "uint64[]":
+		return t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Uint64
 	}
 	return false
 }
@@ -157,7 +159,7 @@ func encodeWord(word *[32]byte, v reflect.Value, kind string) error {
 			return err
 		}
 		copy(word[:], b)
-	case "string[]", "bytes32[]":
+	case "string[]", "bytes32[]", "uint64[]":
 		h := sha3.NewLegacyKeccak256()
 		var item [32]byte
 		for i := range v.Len() {

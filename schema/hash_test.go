@@ -45,7 +45,7 @@ func randomValue(r *rand.Rand, v reflect.Value, kind string) {
 		v.SetString(canonicalAddress(randomHex(20)))
 	case "bytes32":
 		v.SetString(randomHex(32))
-	case "string[]", "bytes32[]":
+	case "string[]", "bytes32[]", "uint64[]":
 		n := r.IntN(4)
 		s := reflect.MakeSlice(v.Type(), n, n)
 		for i := range n {

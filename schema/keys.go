@@ -19,12 +19,20 @@ const (
 	RecordPriceModel      Record = "priceModel"
 	RecordAgreement       Record = "agreement"
 	RecordFeeVersion      Record = "feeVersion"
+	// RecordFigure: a version of a reference figure, named kind/subject/year.
+	RecordFigure Record = "figure"
+	// RecordAllocation: a published cost allocation, named offering/year,
+	// by version.
+	RecordAllocation Record = "allocation"
+	// RecordInvoice: an invoice, named anbieter:number.
+	RecordInvoice Record = "invoice"
 )
 
 // Versioned reports whether records of the kind are versions of a parent
 // (an offering's or an agreement's), named by the parent's id and a number.
 func (r Record) Versioned() bool {
-	return r == RecordOfferingVersion || r == RecordPriceModel || r == RecordFeeVersion
+	return r == RecordOfferingVersion || r == RecordPriceModel || r == RecordFeeVersion ||
+		r == RecordFigure || r == RecordAllocation
 }
 
 // HasActs reports whether records of the kind keep the signed acts on
@@ -58,6 +66,14 @@ func FeeVersionRef(agreement string, v Uint) Ref {
 
 // Attributes are the attributes of the record's composite key.
 func (r Ref) Attributes() []string {
+	switch r.Record {
+	case RecordFigure, RecordAllocation: // the id's parts, the year last
+		parts := strings.Split(r.ID, "/")
+		if y, err := strconv.ParseUint(parts[len(parts)-1], 10, 64); err == nil {
+			parts[len(parts)-1] = YearKey(Uint(y))
+		}
+		return append(parts, VersionKey(r.Version))
+	}
 	if r.Record.Versioned() {
 		return []string{r.ID, VersionKey(r.Version)}
 	}
@@ -83,15 +99,20 @@ func ParseRef(field string, record Record, name string) (Ref, error) {
 	switch record {
 	case RecordParty, RecordOffering, RecordAgreement:
 		return Ref{Record: record, ID: name}, nil
-	case RecordOfferingVersion, RecordPriceModel, RecordFeeVersion:
-		parent, ver, ok := strings.Cut(name, "/")
-		v, err := ParseVersion(field, ver)
-		if !ok || err != nil {
+	case RecordInvoice:
+		return Ref{Record: record, ID: name}, nil
+	case RecordOfferingVersion, RecordPriceModel, RecordFeeVersion, RecordFigure, RecordAllocation:
+		i := strings.LastIndex(name, "/")
+		if i < 0 {
 			return Ref{}, Invalid(field, "must be <id>/<version> for a %s", record)
 		}
-		return Ref{Record: record, ID: parent, Version: v}, nil
+		v, err := ParseVersion(field, name[i+1:])
+		if err != nil {
+			return Ref{}, Invalid(field, "must be <id>/<version> for a %s", record)
+		}
+		return Ref{Record: record, ID: name[:i], Version: v}, nil
 	}
-	return Ref{}, Invalid("record", "must be party, offering, agreement, offeringVersion, priceModel or feeVersion")
+	return Ref{}, Invalid("record", "must be party, offering, agreement, offeringVersion, priceModel, feeVersion, figure, allocation or invoice")
 }
 
 // VersionKey is a version as a key attribute: zero-padded to 20 digits, so

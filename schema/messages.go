@@ -188,6 +188,14 @@ func NewMessage(primaryType string) (Message, error) {
 		return &PlaceOrderMessage{}, nil
 	case TypeTerminate:
 		return &TerminateMessage{}, nil
+	case TypeReportUsage:
+		return &ReportUsageMessage{}, nil
+	case TypePublishAllocation:
+		return &PublishAllocationMessage{}, nil
+	case TypeAdjustFees:
+		return &AdjustFeesMessage{}, nil
+	case TypeIssueInvoice:
+		return &IssueInvoiceMessage{}, nil
 	}
 	return nil, fmt.Errorf("unknown act type %q", primaryType)
 }

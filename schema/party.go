@@ -29,13 +29,14 @@ var (
 
 // PartyRegistration is what a member org submits to register a party it vouches for.
 type PartyRegistration struct {
-	ID        string   `json:"id"`
-	Kind      string   `json:"kind"`
-	Name      string   `json:"name"`
-	ARS       string   `json:"ars,omitempty"`
-	AGS       string   `json:"ags,omitempty"`
-	LeitwegID string   `json:"leitwegId,omitempty"`
-	InHouse   []string `json:"inHouse"` // Anbieter the party may order from (§108 GWB)
+	ID        string        `json:"id"`
+	Kind      string        `json:"kind"`
+	Name      string        `json:"name"`
+	ARS       string        `json:"ars,omitempty"`
+	AGS       string        `json:"ags,omitempty"`
+	LeitwegID string        `json:"leitwegId,omitempty"`
+	InHouse   []string      `json:"inHouse"`           // Anbieter the party may order from (§108 GWB)
+	Details   *PartyDetails `json:"details,omitempty"` // what invoices need of the party
 }
 
 // Key is a signing key of a party with its validity window (Unix seconds;
@@ -64,7 +65,12 @@ type Party struct {
 }
 
 // Normalize gives absent lists their empty value.
-func (r *PartyRegistration) Normalize() { r.InHouse = orEmpty(r.InHouse) }
+func (r *PartyRegistration) Normalize() {
+	r.InHouse = orEmpty(r.InHouse)
+	if r.Details != nil {
+		r.Details.Normalize()
+	}
+}
 
 // Validate checks a registration's fields; an error names the field.
 func (r *PartyRegistration) Validate() error {
@@ -111,7 +117,27 @@ func (r *PartyRegistration) Validate() error {
 			return nil
 		}(),
 		ValidateInHouse(r.InHouse),
+		func() error {
+			if r.Details == nil {
+				return nil
+			}
+			return r.Details.Validate("details.")
+		}(),
 	)
+}
+
+// DecodeDetails decodes a party's details strictly (fields named as in the
+// JSON object, e.g. "iban"), normalizes and validates them.
+func DecodeDetails(raw []byte) (*PartyDetails, error) {
+	var d PartyDetails
+	if err := DecodeStrict("", raw, &d); err != nil {
+		return nil, err
+	}
+	d.Normalize()
+	if err := d.Validate(""); err != nil {
+		return nil, err
+	}
+	return &d, nil
 }
 
 // ValidateInHouse checks a list of the Anbieter a party may order from: at

@@ -164,6 +164,9 @@ func checkList(field string, items []string, max int, check func(string) error) 
 }
 
 // first returns the first non-nil error.
+// fmtIndex names an element of a list field: field[i].
+func fmtIndex(field string, i int) string { return fmt.Sprintf("%s[%d]", field, i) }
+
 func first(errs ...error) error {
 	for _, err := range errs {
 		if err != nil {

@@ -1,5 +1,7 @@
 package schema
 
+import "slices"
+
 // The agreement workflow, stated once: which act moves an agreement from
 // which status to which, and which fee version comes into force. The
 // contract applies it to every act on an agreement, after checking who
@@ -19,6 +21,7 @@ func (a Agreement) AtInterest() Agreement {
 	a.ApprovedCustomer, a.ApprovedAnbieter = false, false
 	a.EffectiveVersion, a.EffectiveTerms = 0, ""
 	a.EndDate = ""
+	a.OrderDate, a.Periods = "", nil
 	a.ActLog, a.Updated = ActLog{}, Stamp{}
 	return a
 }
@@ -60,9 +63,10 @@ func (a *Agreement) MayApprove(party string) error {
 }
 
 // Approve records party's approval of fee version v, whose terms hash to
-// terms. With both approvals a first fee version awaits the order, and a fee
-// change comes into force.
-func (a *Agreement) Approve(party string, v Uint, terms string) error {
+// terms, on the date today. With both approvals a first fee version awaits
+// the order, and a fee change comes into force: from today, or from
+// validFrom (the version's own first day) if that is later.
+func (a *Agreement) Approve(party string, v Uint, terms, today, validFrom string) error {
 	if err := a.MayApprove(party); err != nil {
 		return err
 	}
@@ -86,6 +90,7 @@ func (a *Agreement) Approve(party string, v Uint, terms string) error {
 		if a.Status == AgreementFeeChangePending {
 			a.Status = AgreementConcluded
 			a.EffectiveVersion, a.EffectiveTerms = a.FeeVersion, a.TermsHash
+			a.startPeriod(a.FeeVersion, max(today, validFrom))
 		} else {
 			a.Status = AgreementApproved
 		}
@@ -102,8 +107,9 @@ func (a *Agreement) MayOrder(party string) error {
 }
 
 // Order is the customer's binding order of the approved terms, which hash
-// to terms: the agreement is concluded and they come into force.
-func (a *Agreement) Order(terms string) error {
+// to terms, on the date today: the agreement is concluded and they come
+// into force.
+func (a *Agreement) Order(terms, today string) error {
 	switch {
 	case a.Status != AgreementApproved:
 		return Conflict("message.agreement", "agreement %s is %s; an order needs terms approved by customer and Anbieter", a.ID, a.Status)
@@ -112,7 +118,19 @@ func (a *Agreement) Order(terms string) error {
 	}
 	a.Status = AgreementConcluded
 	a.EffectiveVersion, a.EffectiveTerms = a.FeeVersion, a.TermsHash
+	a.OrderDate = today
+	a.startPeriod(a.FeeVersion, today)
 	return nil
+}
+
+// startPeriod puts fee version v in force from the date from. A period that
+// would only have begun on or after from never takes effect and is dropped,
+// so the periods' first days ascend strictly.
+func (a *Agreement) startPeriod(v Uint, from string) {
+	for len(a.Periods) > 0 && a.Periods[len(a.Periods)-1].From >= from {
+		a.Periods = a.Periods[:len(a.Periods)-1]
+	}
+	a.Periods = append(a.Periods, FeePeriod{FeeVersion: v, From: from})
 }
 
 // MayTerminate reports whether party terminates the agreement: its customer
@@ -147,5 +165,6 @@ func (a *Agreement) Terminate(party, endDate, today string) error {
 func (a *Agreement) SameState(b *Agreement) bool {
 	return a.Status == b.Status && a.FeeVersion == b.FeeVersion && a.TermsHash == b.TermsHash &&
 		a.ApprovedCustomer == b.ApprovedCustomer && a.ApprovedAnbieter == b.ApprovedAnbieter &&
-		a.EffectiveVersion == b.EffectiveVersion && a.EffectiveTerms == b.EffectiveTerms && a.EndDate == b.EndDate
+		a.EffectiveVersion == b.EffectiveVersion && a.EffectiveTerms == b.EffectiveTerms && a.EndDate == b.EndDate &&
+		a.OrderDate == b.OrderDate && slices.Equal(a.Periods, b.Periods)
 }

@@ -47,6 +47,22 @@ func (f *failing) RegisterParty(ctx context.Context, member string, reg schema.P
 	return f.next.RegisterParty(ctx, member, reg)
 }
 
+func (f *failing) RecordFigures(ctx context.Context, member string, b schema.FigureBatch) (json.RawMessage, error) {
+	if f.done == f.n {
+		return nil, errInjected
+	}
+	f.done++
+	return f.next.RecordFigures(ctx, member, b)
+}
+
+func (f *failing) SetPartyDetails(ctx context.Context, member, party string, d schema.PartyDetails) (json.RawMessage, error) {
+	if f.done == f.n {
+		return nil, errInjected
+	}
+	f.done++
+	return f.next.SetPartyDetails(ctx, member, party, d)
+}
+
 func (f *failing) Act(ctx context.Context, member string, act *schema.Act) (json.RawMessage, error) {
 	if f.done == f.n {
 		return nil, errInjected

@@ -57,3 +57,29 @@ func (c *Clients) Act(ctx context.Context, member string, act *schema.Act) (json
 	}
 	return res.Payload, nil
 }
+
+// RecordFigures implements Registry.
+func (c *Clients) RecordFigures(ctx context.Context, member string, b schema.FigureBatch) (json.RawMessage, error) {
+	a, err := c.admin(member)
+	if err != nil {
+		return nil, err
+	}
+	res, err := a.RecordFigures(ctx, b)
+	if err != nil {
+		return nil, err
+	}
+	return res.Payload, nil
+}
+
+// SetPartyDetails implements Registry.
+func (c *Clients) SetPartyDetails(ctx context.Context, member, party string, d schema.PartyDetails) (json.RawMessage, error) {
+	a, err := c.admin(member)
+	if err != nil {
+		return nil, err
+	}
+	res, err := a.SetPartyDetails(ctx, party, d)
+	if err != nil {
+		return nil, err
+	}
+	return res.Payload, nil
+}

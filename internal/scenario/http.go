@@ -37,6 +37,27 @@ func (h *HTTP) RegisterParty(ctx context.Context, _ string, reg schema.PartyRegi
 	return h.post(ctx, http.MethodPost, "/v1/parties", reg, true)
 }
 
+// RecordFigures implements Registry: the figures as recorded.
+func (h *HTTP) RecordFigures(ctx context.Context, _ string, b schema.FigureBatch) (json.RawMessage, error) {
+	raw, err := h.post(ctx, http.MethodPost, "/v1/figures", b, true)
+	if err != nil {
+		return nil, err
+	}
+	var out struct {
+		Figures json.RawMessage `json:"figures"`
+	}
+	if err := json.Unmarshal(raw, &out); err != nil {
+		return nil, fmt.Errorf("scenario: figures: %w", err)
+	}
+	return out.Figures, nil
+}
+
+// SetPartyDetails implements Registry.
+func (h *HTTP) SetPartyDetails(ctx context.Context, _, party string, d schema.PartyDetails) (json.RawMessage, error) {
+	d.Normalize()
+	return h.post(ctx, http.MethodPut, "/v1/parties/"+party+"/details", d, true)
+}
+
 // Act implements Registry.
 func (h *HTTP) Act(ctx context.Context, _ string, act *schema.Act) (json.RawMessage, error) {
 	h.once.Do(func() { h.endpoints, h.err = h.signingEndpoints(ctx) })

@@ -55,9 +55,15 @@ func (b *Builder) SamplePriceModel(version uint64, predecessor string) *schema.P
 		ValidFrom: "2027-01-01", DistributionKey: schema.KeyCombination,
 		WeightInhabitants: 5000, WeightKoenigsteiner: 5000,
 		AnnualFee: 4_250_000, ProRataFee: 354_167, ConnectionFee: 500_000,
-		ScopeOfUse: "SAMPLE FIGURES — no official EfA prices are published",
+		ScopeOfUse:  "SAMPLE FIGURES — no official EfA prices are published",
+		VATCategory: schema.VATNotSubject, VATExemption: NotSubjectToVAT,
 	}, Replay: b.Replay()}
 }
+
+// NotSubjectToVAT is the reason the sample price models state for charging
+// no VAT: FITKO has charged none since May 2025 where re-use serves
+// sovereign tasks.
+const NotSubjectToVAT = "Nicht steuerbar: Nachnutzung im Rahmen hoheitlicher Aufgaben (kein Leistungsaustausch im Sinne des § 1 UStG)"
 
 // Offering submits an offering version signed by its supplier and, with
 // accept, has the Anbieter accept it; it returns the offering as it stands.

@@ -33,6 +33,12 @@ type Registry interface {
 	// Act submits a signed act — on the member's authority (schema.ByMember)
 	// as an admin of member — and returns the record it changed.
 	Act(ctx context.Context, member string, act *schema.Act) (json.RawMessage, error)
+	// RecordFigures records reference figures on the authority of a member
+	// org and returns them as recorded.
+	RecordFigures(ctx context.Context, member string, b schema.FigureBatch) (json.RawMessage, error)
+	// SetPartyDetails replaces a party's details on the authority of its
+	// member org and returns the party.
+	SetPartyDetails(ctx context.Context, member, party string, d schema.PartyDetails) (json.RawMessage, error)
 }
 
 // The member orgs of the scenarios, as the native Fabric network names them.
@@ -50,6 +56,7 @@ type Builder struct {
 	r      Registry
 	suffix string
 	keyDir string
+	clock  func() time.Time
 }
 
 // Option configures a Builder.
@@ -73,9 +80,13 @@ func WithRandomSuffix() Option {
 // is ever lost with the process.
 func WithKeyDir(dir string) Option { return func(b *Builder) { b.keyDir = dir } }
 
+// WithClock sets the time acts are signed at (their deadlines follow it):
+// the clock of an embedded ledger that plays through years (ledger.Options.Clock).
+func WithClock(clock func() time.Time) Option { return func(b *Builder) { b.clock = clock } }
+
 // New returns a builder over a registry.
 func New(r Registry, opts ...Option) *Builder {
-	b := &Builder{r: r}
+	b := &Builder{r: r, clock: time.Now}
 	for _, o := range opts {
 		o(b)
 	}
@@ -102,7 +113,7 @@ func (b *Builder) Replay() schema.Replay {
 	if err != nil {
 		panic(fmt.Sprintf("scenario: nonce: %v", err)) // crypto/rand does not fail on Linux
 	}
-	return schema.Replay{Nonce: n.String(), Deadline: schema.Uint(time.Now().Add(time.Hour).Unix())}
+	return schema.Replay{Nonce: n.String(), Deadline: schema.Uint(b.clock().Add(time.Hour).Unix())}
 }
 
 // Party is a registered party and its signing key.

@@ -66,6 +66,8 @@ const priceModel = await act(supplier.wallet, "PublishPriceModel", {
   offering: content.offering, version: "1", predecessorHash: "0x" + "00".repeat(32), validFrom: "2027-01-01",
   distributionKey: "inhabitants", weightInhabitants: "10000", weightCases: "0", weightTargetGroup: "0", weightKoenigsteiner: "0",
   annualFee: "1200000", proRataFee: "100000", connectionFee: "50000", scopeOfUse: "SAMPLE FIGURES",
+  costInfrastructure: "0", costDevelopment: "0", costPlatform: "0", costOperation: "0", costUsage: "0", efaFinanced: false,
+  targetGroup: "", vatCategory: "O", vatRate: "0", vatExemption: "Nicht steuerbar (hoheitliche Tätigkeit)",
 }, 201);
 
 const id = `js-portal${suffix}`;

@@ -1,0 +1,122 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+
+	"github.com/efa-marktplatz/registry/client"
+	"github.com/efa-marktplatz/registry/schema"
+	"github.com/gin-gonic/gin"
+)
+
+// recordFigures records a batch of reference figures on the member's
+// authority.
+func (a *API) recordFigures(c *gin.Context) {
+	if !a.requireMember(c) {
+		return
+	}
+	raw, err := readBody(c)
+	if err != nil {
+		abort(c, err)
+		return
+	}
+	b, err := schema.DecodeFigureBatch(raw)
+	if err != nil {
+		abort(c, err)
+		return
+	}
+	res, err := a.cfg.Admin.RecordFigures(c.Request.Context(), *b)
+	if err != nil {
+		abort(c, err)
+		return
+	}
+	a.stampedList(c, http.StatusCreated, res)
+}
+
+// setDetails replaces what invoices need of a party, on the member's
+// authority.
+func (a *API) setDetails(c *gin.Context) {
+	if !a.requireMember(c) {
+		return
+	}
+	raw, err := readBody(c)
+	if err != nil {
+		abort(c, err)
+		return
+	}
+	d, err := schema.DecodeDetails(raw)
+	if err != nil {
+		abort(c, err)
+		return
+	}
+	res, err := a.cfg.Admin.SetPartyDetails(c.Request.Context(), c.Param("id"), *d)
+	if err != nil {
+		abort(c, err)
+		return
+	}
+	a.stamped(c, http.StatusOK, res)
+}
+
+// RecordedFigures is the answer to a batch of figures: the figures as
+// recorded and the transaction.
+type RecordedFigures struct {
+	Figures []json.RawMessage `json:"figures"`
+	Stamped
+}
+
+// stampedList answers with a list the transaction wrote, and the
+// transaction.
+func (a *API) stampedList(c *gin.Context, status int, res *client.Result) {
+	c.Set(txIDKey, res.TxID)
+	var items []json.RawMessage
+	if err := json.Unmarshal(res.Payload, &items); err != nil {
+		abort(c, err)
+		return
+	}
+	c.JSON(status, RecordedFigures{Figures: items, Stamped: Stamped{TxID: res.TxID, BlockNumber: schema.Uint(res.BlockNumber)}})
+}
+
+// allocation reads the allocation of an offering for a year: ?version=N
+// a published version; ?priceModel=N computes it under a price-model
+// version; by default the newest published one, else the one computed now.
+func allocation(cl *client.Client) reader {
+	return func(ctx context.Context, c *gin.Context) ([]byte, error) {
+		year, err := schema.ParseVersion("year", c.Param("year"))
+		if err != nil {
+			return nil, err
+		}
+		var version, pm schema.Uint
+		if s := c.Query("version"); s != "" {
+			if version, err = schema.ParseVersion("version", s); err != nil {
+				return nil, err
+			}
+		}
+		if s := c.Query("priceModel"); s != "" {
+			if pm, err = schema.ParseVersion("priceModel", s); err != nil {
+				return nil, err
+			}
+		}
+		if pm == 0 {
+			published, err := cl.Allocation(ctx, c.Param("id"), year, version)
+			switch {
+			case err == nil:
+				return json.Marshal(published)
+			case version > 0 || !isNotFound(err):
+				return nil, err
+			}
+		}
+		computed, err := cl.ComputeAllocation(ctx, c.Param("id"), year, pm)
+		if err != nil {
+			return nil, err
+		}
+		return json.Marshal(schema.PublishedAllocation{Allocation: *computed})
+	}
+}
+
+// isNotFound reports whether the ledger refused a read as naming nothing.
+func isNotFound(err error) bool {
+	var re *schema.Error
+	return errors.As(err, &re) && re.Code == schema.CodeNotFound
+}
