@@ -33,6 +33,7 @@ func requireWholeDemo(t *testing.T, base, data string) {
 	require.Equal(t, map[string]string{
 		"aufenthaltstitel": "PUBLISHED", "digitaler-bauantrag": "PUBLISHED", "fuehrerscheinantrag": "PUBLISHED",
 		"mutterschutzmitteilung": "PUBLISHED", "e-akte": "SUBMITTED", "bewohnerparkausweis": "WITHDRAWN",
+		"aufenthaltskarten": "PUBLISHED",
 	}, statuses)
 	var agreements struct{ Items []schema.Agreement }
 	getJSON(t, base+"/v1/agreements?limit=100", &agreements)
@@ -44,6 +45,8 @@ func requireWholeDemo(t *testing.T, base, data string) {
 		"koeln-bauantrag": "CONCLUDED", "koeln-bauantrag-bezirk-porz": "CONCLUDED", "aachen-bauantrag": "APPROVED",
 		"schwerin-bauantrag": "FEES_ENTERED", "hamburg-aufenthaltstitel": "INTEREST", "koeln-aufenthaltstitel": "FEE_CHANGE_PENDING",
 		"hamburg-fuehrerschein": "TERMINATED", "hamburg-mutterschutz": "CONCLUDED",
+		"koeln-aufenthaltskarten": "CONCLUDED", "aachen-aufenthaltskarten": "CONCLUDED", "schwerin-aufenthaltskarten": "TERMINATED",
+		"hamburg-aufenthaltskarten": "CONCLUDED",
 	}, byID)
 
 	entries, err := os.ReadDir(filepath.Join(data, "demo-keys"))

@@ -82,6 +82,7 @@ func TestDemoAndGracefulShutdown(t *testing.T) {
 	require.Equal(t, map[string]string{
 		"aufenthaltstitel": "PUBLISHED", "digitaler-bauantrag": "PUBLISHED", "fuehrerscheinantrag": "PUBLISHED",
 		"mutterschutzmitteilung": "PUBLISHED", "e-akte": "SUBMITTED", "bewohnerparkausweis": "WITHDRAWN",
+		"aufenthaltskarten": "PUBLISHED",
 	}, titles)
 
 	for _, status := range []string{"INTEREST", "FEES_ENTERED", "APPROVED", "CONCLUDED", "FEE_CHANGE_PENDING", "TERMINATED"} {

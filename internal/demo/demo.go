@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/efa-marktplatz/registry/client"
 	"github.com/efa-marktplatz/registry/internal/embedded"
 	"github.com/efa-marktplatz/registry/internal/scenario"
 	"github.com/efa-marktplatz/registry/schema"
@@ -31,6 +32,8 @@ const demoParty = "govdigital"
 type seeder struct {
 	ctx     context.Context
 	b       *scenario.Builder
+	reader  *client.Client
+	clock   *clock
 	parties map[string]*scenario.Party
 	models  map[string]string // offering id → price-model hash
 }
@@ -59,11 +62,19 @@ func seed(ctx context.Context, r *embedded.Registry, keysDir string, logger *slo
 	if err := os.MkdirAll(keysDir, 0o700); err != nil {
 		return fmt.Errorf("demo: keys directory: %w", err)
 	}
-	s := &seeder{ctx: ctx, b: scenario.New(reg, scenario.WithKeyDir(keysDir)), parties: map[string]*scenario.Party{}, models: map[string]string{}}
+	// The demo is dated: it begins in January of last year, so that there
+	// are last year's invoices; the ledger stamps its acts with this clock.
+	c := newClock()
+	c.at(fmt.Sprintf("%d-01-10", c.max.Year()-1))
+	r.SetClock(c.now)
+	defer r.SetClock(nil)
+	s := &seeder{ctx: ctx, b: scenario.New(reg, scenario.WithKeyDir(keysDir), scenario.WithClock(c.now)), reader: clients.Relay, clock: c,
+		parties: map[string]*scenario.Party{}, models: map[string]string{}}
 	steps := []struct {
 		name string
 		run  func() error
-	}{{"parties registered", s.registerParties}, {"offerings and price models published", s.offerings}, {"agreements made", s.agreements}}
+	}{{"parties registered", s.registerParties}, {"offerings and price models published", s.offerings}, {"agreements made", s.agreements},
+		{"figures, allocation, fee adjustment and invoices recorded", s.settlement}}
 	for _, step := range steps {
 		if err := step.run(); err != nil {
 			return fmt.Errorf("demo: %w", err)
@@ -96,11 +107,11 @@ func demoParties() []partySpec {
 		{scenario.RegioIT, schema.PartyRegistration{ID: "stadt-koeln", Kind: schema.KindKommune, Name: "Stadt Köln",
 			ARS: "053150000000", AGS: "05315000", LeitwegID: leitweg("05315000", "000001"), InHouse: []string{demoParty, "fitko"}}},
 		{scenario.RegioIT, schema.PartyRegistration{ID: "stadt-aachen", Kind: schema.KindKommune, Name: "Stadt Aachen",
-			AGS: "05334002", InHouse: []string{demoParty}}},
+			AGS: "05334002", LeitwegID: leitweg("05334002", "000001"), InHouse: []string{demoParty}}},
 		{scenario.Dataport, schema.PartyRegistration{ID: "stadt-schwerin", Kind: schema.KindKommune, Name: "Landeshauptstadt Schwerin",
-			AGS: "13004000", InHouse: []string{demoParty}}},
+			AGS: "13004000", LeitwegID: leitweg("13004000", "000001"), InHouse: []string{demoParty}}},
 		{scenario.Dataport, schema.PartyRegistration{ID: "hamburg", Kind: schema.KindLand, Name: "Freie und Hansestadt Hamburg",
-			AGS: "02000000", InHouse: []string{demoParty, "fitko"}}},
+			AGS: "02000000", LeitwegID: leitweg("02", "000001"), InHouse: []string{demoParty, "fitko"}}},
 	}
 }
 

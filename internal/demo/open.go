@@ -163,6 +163,16 @@ func Check(ctx context.Context, c *client.Client) error {
 			return incomplete("agreement %s is %s, not %s", a.id, ag.Status, a.until)
 		}
 	}
+	// The money side is seeded last: this year's invoice of its last
+	// agreement is the demo's last act.
+	last := settlementAgreements[len(settlementAgreements)-1]
+	page, err := c.Invoices(ctx, client.Filter{By: "agreement", Value: last}, client.PageRequest{Size: 10})
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	if len(page.Items) < 3 {
+		return incomplete("agreement %s has %d invoices, not 3", last, len(page.Items))
+	}
 	return nil
 }
 

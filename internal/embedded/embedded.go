@@ -12,6 +12,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
+	"time"
 
 	"github.com/efa-marktplatz/registry/chaincode"
 	"github.com/efa-marktplatz/registry/client"
@@ -25,6 +27,18 @@ import (
 // Registry is the registry chaincode on an embedded ledger.
 type Registry struct {
 	*ledger.Ledger
+	clock atomic.Pointer[func() time.Time]
+}
+
+// SetClock sets the time the ledger stamps transactions with from now on
+// (nil: the options' clock, by default the wall clock): the demo dates its
+// acts over the past year with it.
+func (r *Registry) SetClock(clock func() time.Time) {
+	if clock == nil {
+		r.clock.Store(nil)
+		return
+	}
+	r.clock.Store(&clock)
 }
 
 // FormatFile, in a ledger's directory, names the storage format of the
@@ -59,11 +73,23 @@ func Open(dir string, o ledger.Options) (*Registry, error) {
 			return nil, fmt.Errorf("embedded: %w", err)
 		}
 	}
+	r := &Registry{}
+	base := o.Clock
+	if base == nil {
+		base = time.Now
+	}
+	o.Clock = func() time.Time {
+		if c := r.clock.Load(); c != nil {
+			return (*c)()
+		}
+		return base()
+	}
 	l, err := ledger.Open(dir, o)
 	if err != nil {
 		return nil, err
 	}
-	return &Registry{Ledger: l}, nil
+	r.Ledger = l
+	return r, nil
 }
 
 // checkFormat reports whether dir holds no ledger yet (so that Open
