@@ -222,7 +222,7 @@ func (c *Registry) ApproveFees(ctx contractapi.TransactionContextInterface, mess
 		return "", err
 	}
 	return t.actOn(v, agreementAct{event: "FeesApproved", id: m.Agreement, signer: named(m.Party),
-		may:   func(a *schema.Agreement) error { return a.MayApprove(m.Party) },
+		may: func(a *schema.Agreement) error { return a.MayApprove(m.Party) },
 		apply: func(a *schema.Agreement) error {
 			validFrom := ""
 			if a.Status == schema.AgreementFeeChangePending && m.FeeVersion == a.FeeVersion {
