@@ -128,6 +128,8 @@ func (a *API) OpenAPI() (*openapi3.T, error) {
 		switch {
 		case r.path == "/metrics":
 			resp.WithContent(openapi3.Content{"text/plain": openapi3.NewMediaType().WithSchema(openapi3.NewStringSchema())})
+		case strings.HasSuffix(r.path, ".xml"):
+			resp.WithContent(openapi3.Content{"application/xml": openapi3.NewMediaType().WithSchema(openapi3.NewStringSchema())})
 		case respSchema != nil:
 			resp.WithJSONSchemaRef(respSchema)
 		}
@@ -148,6 +150,10 @@ func (a *API) OpenAPI() (*openapi3.T, error) {
 		if r.method == http.MethodPost || r.method == http.MethodPut {
 			problems = append(problems, http.StatusUnauthorized, http.StatusForbidden, http.StatusConflict, http.StatusRequestEntityTooLarge,
 				http.StatusUnsupportedMediaType)
+		} else if r.tag == "settlement" {
+			// What the ledger holds may not suffice: a figure an allocation
+			// needs, a detail an XRechnung needs.
+			problems = append(problems, http.StatusConflict)
 		}
 		if r.act != "" {
 			problems = append(problems, http.StatusTooManyRequests)
@@ -170,6 +176,14 @@ func actRecord(act string) any {
 		return schema.Offering{}
 	case schema.TypePublishPriceModel:
 		return schema.PriceModel{}
+	case schema.TypeReportUsage:
+		return schema.Figure{}
+	case schema.TypePublishAllocation:
+		return schema.PublishedAllocation{}
+	case schema.TypeAdjustFees:
+		return schema.FeeAdjustment{}
+	case schema.TypeIssueInvoice:
+		return schema.Invoice{}
 	}
 	return schema.Agreement{}
 }

@@ -133,7 +133,7 @@ func (a *API) routeTable() []route {
 			schema.TypeReportUsage, "agreement", http.StatusCreated, &schema.ReportUsageMessage{}),
 		act(http.MethodPost, "/v1/offerings/:id/allocations", "settlement", "Publish the allocation of the offering's cost pool for a year, as the ledger computes it (supplier)",
 			schema.TypePublishAllocation, "offering", http.StatusCreated, &schema.PublishAllocationMessage{}),
-		act(http.MethodPost, "/v1/offerings/:id/fee-adjustments", "settlement", "Adjust the annual fees of concluded agreements for the next year to their shares in a published allocation, up to 500 agreements at a time (supplier)",
+		act(http.MethodPost, "/v1/offerings/:id/fee-adjustments", "settlement", "Adjust the annual fees of concluded agreements for the next year to their shares in a published allocation, up to 100 agreements at a time (supplier)",
 			schema.TypeAdjustFees, "offering", http.StatusCreated, &schema.AdjustFeesMessage{}),
 		act(http.MethodPost, "/v1/agreements/:id/invoices", "settlement", "Issue the agreement's invoice for a year, computed by the registry; after a fee change, a corrective invoice (Anbieter)",
 			schema.TypeIssueInvoice, "agreement", http.StatusCreated, &schema.IssueInvoiceMessage{}),
@@ -210,7 +210,7 @@ func (a *API) routeTable() []route {
 		{method: http.MethodGet, path: "/v1/offerings/:id/allocations/:year", tag: "settlement",
 			summary: "The allocation of the offering's cost pool for a year, with every input and the rule: the newest published one (?version=N: that version), else the one the ledger gives now (version 0; ?priceModel=N: under that price-model version)",
 			status:  http.StatusOK, query: []queryParam{{"version", "a published version"}, {"priceModel", "compute under this price-model version"}},
-			response: schema.PublishedAllocation{}, handler: a.readHandler(allocation(cl))},
+			response: AllocationAnswer{}, handler: a.readHandler(allocation(cl))},
 		list("/v1/invoices", "settlement", "Invoices, optionally filtered by one of customer, anbieter, agreement, year", schema.Invoice{},
 			[]queryParam{{"customer", "party id of the customer"}, {"anbieter", "party id of the Anbieter"}, {"agreement", "agreement id"}, {"year", "the year invoiced"}},
 			func(ctx context.Context, c *gin.Context, p client.PageRequest) (*schema.Page[json.RawMessage], error) {
@@ -222,6 +222,9 @@ func (a *API) routeTable() []route {
 			}),
 		get("/v1/invoices/:id", "settlement", "An invoice (id anbieter:number), as the registry computed it", schema.Invoice{},
 			record(func(id string, _ schema.Uint) schema.Ref { return schema.InvoiceRef(id) })),
+		{method: http.MethodGet, path: "/v1/invoices/:id/xrechnung.xml", tag: "settlement",
+			summary: "The invoice as XRechnung 3.0 (UBL 2.1 Invoice, or CreditNote for a credit note), BT-10 the customer's Leitweg-ID; 409 names a party's missing detail",
+			status:  http.StatusOK, response: "", handler: a.xrechnung},
 
 		// Auditors.
 		{method: http.MethodGet, path: "/v1/agreements/:id/terms", tag: "auditors",

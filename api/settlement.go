@@ -4,9 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/efa-marktplatz/registry/client"
+	"github.com/efa-marktplatz/registry/einvoice"
 	"github.com/efa-marktplatz/registry/schema"
 	"github.com/gin-gonic/gin"
 )
@@ -78,6 +81,15 @@ func (a *API) stampedList(c *gin.Context, status int, res *client.Result) {
 	c.JSON(status, RecordedFigures{Figures: items, Stamped: Stamped{TxID: res.TxID, BlockNumber: schema.Uint(res.BlockNumber)}})
 }
 
+// AllocationAnswer is an offering's allocation for a year: a published
+// version (1 or more) with the supplier's act, or the one the ledger gives
+// now (version 0, no act).
+type AllocationAnswer struct {
+	schema.Allocation
+	Version   schema.Uint       `json:"version"`
+	Published *schema.SignedAct `json:"published,omitempty"`
+}
+
 // allocation reads the allocation of an offering for a year: ?version=N
 // a published version; ?priceModel=N computes it under a price-model
 // version; by default the newest published one, else the one computed now.
@@ -102,7 +114,7 @@ func allocation(cl *client.Client) reader {
 			published, err := cl.Allocation(ctx, c.Param("id"), year, version)
 			switch {
 			case err == nil:
-				return json.Marshal(published)
+				return json.Marshal(AllocationAnswer{Allocation: published.Allocation, Version: published.Version, Published: &published.Published})
 			case version > 0 || !isNotFound(err):
 				return nil, err
 			}
@@ -111,7 +123,7 @@ func allocation(cl *client.Client) reader {
 		if err != nil {
 			return nil, err
 		}
-		return json.Marshal(schema.PublishedAllocation{Allocation: *computed})
+		return json.Marshal(AllocationAnswer{Allocation: *computed})
 	}
 }
 
@@ -119,4 +131,43 @@ func allocation(cl *client.Client) reader {
 func isNotFound(err error) bool {
 	var re *schema.Error
 	return errors.As(err, &re) && re.Code == schema.CodeNotFound
+}
+
+// xrechnung answers an invoice as XRechnung (UBL 2.1 XML).
+func (a *API) xrechnung(c *gin.Context) {
+	ctx := c.Request.Context()
+	cl := a.cfg.Client
+	inv, err := cl.Invoice(ctx, c.Param("id"))
+	if err != nil {
+		abort(c, err)
+		return
+	}
+	seller, err := cl.Party(ctx, inv.Anbieter)
+	if err != nil {
+		abort(c, err)
+		return
+	}
+	buyer, err := cl.Party(ctx, inv.Customer)
+	if err != nil {
+		abort(c, err)
+		return
+	}
+	var corrected *schema.Invoice
+	if inv.Corrects != "" {
+		if corrected, err = cl.Invoice(ctx, inv.Corrects); err != nil {
+			abort(c, err)
+			return
+		}
+	}
+	doc, err := einvoice.Render(inv, seller, buyer, corrected)
+	if errors.Is(err, einvoice.ErrIncomplete) {
+		abort(c, schema.Conflict("id", "%s", strings.TrimPrefix(err.Error(), einvoice.ErrIncomplete.Error()+": ")))
+		return
+	}
+	if err != nil {
+		abort(c, err)
+		return
+	}
+	c.Header("Content-Disposition", fmt.Sprintf("attachment; filename=%q", strings.ReplaceAll(inv.ID, ":", "_")+".xml"))
+	c.Data(http.StatusOK, "application/xml; charset=utf-8", doc)
 }

@@ -1,7 +1,10 @@
 package chaincode
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
+	"time"
 
 	"github.com/efa-marktplatz/registry/schema"
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
@@ -27,7 +30,8 @@ func invoiceIndexes(inv *schema.Invoice) []indexEntry {
 // the year's invoices already bill a different amount — after an approved
 // fee change — it issues a corrective invoice for the difference instead
 // (a corrected invoice for more, a credit note for less), naming the
-// year's first invoice; when they bill the same amount it is refused.
+// year's first invoice (the first issued); when they bill the same amount
+// it is refused.
 func (c *Registry) IssueInvoice(ctx contractapi.TransactionContextInterface, message, signature string) (string, error) {
 	var m schema.IssueInvoiceMessage
 	t, v, err := beginAct(ctx, message, signature, &m)
@@ -134,8 +138,8 @@ func (c *Registry) IssueInvoice(ctx contractapi.TransactionContextInterface, mes
 	return string(raw), nil
 }
 
-// invoicesOf returns an agreement's invoices for a year, in the order of
-// their ids.
+// invoicesOf returns an agreement's invoices for a year, in the order they
+// were issued.
 func (t *tx) invoicesOf(agreement string, year schema.Uint) ([]schema.Invoice, error) {
 	it, err := t.stub.GetStateByPartialCompositeKey(indexName(schema.RecordInvoice, "agreementYear"), []string{agreement, schema.YearKey(year)})
 	if err != nil {
@@ -158,6 +162,12 @@ func (t *tx) invoicesOf(agreement string, year schema.Uint) ([]schema.Invoice, e
 		}
 		out = append(out, inv)
 	}
+	// In the order they were issued (their acts' times; ids break ties).
+	slices.SortStableFunc(out, func(x, y schema.Invoice) int {
+		tx, _ := time.Parse(time.RFC3339Nano, x.Issued.Time)
+		ty, _ := time.Parse(time.RFC3339Nano, y.Issued.Time)
+		return cmp.Or(tx.Compare(ty), cmp.Compare(x.ID, y.ID))
+	})
 	return out, nil
 }
 

@@ -30,8 +30,10 @@ func (c *checker) signedContent(act *schema.SignedAct, primaryType string, conte
 }
 
 // signedMessageErr checks that an act on the agreement signed what the
-// records hold: its target, the fees entered, the terms approved or ordered.
-func signedMessageErr(a *schema.Agreement, act *schema.SignedAct, m schema.Message, fvs map[schema.Uint]*schema.FeeVersion) error {
+// records hold: its target, the fees entered, the terms approved or
+// ordered, the annual fee a fee adjustment set (the agreement's share in
+// the allocation it names, allocs).
+func signedMessageErr(a *schema.Agreement, act *schema.SignedAct, m schema.Message, fvs map[schema.Uint]*schema.FeeVersion, allocs map[allocationID]*presentedAllocation) error {
 	target := ""
 	switch m := m.(type) {
 	case *schema.ExpressInterestMessage:
@@ -54,6 +56,11 @@ func signedMessageErr(a *schema.Agreement, act *schema.SignedAct, m schema.Messa
 		case fv.Entered.TxID != act.TxID:
 			return fmt.Errorf("fee version %d was entered in tx %s", fv.Version, fv.Entered.TxID)
 		}
+	case *schema.AdjustFeesMessage:
+		if err := adjustmentErr(a, act, m, fvs, allocs); err != nil {
+			return err
+		}
+		target = a.ID
 	case *schema.ApproveFeesMessage:
 		target = m.Agreement
 		fv := fvs[m.FeeVersion]
@@ -84,6 +91,46 @@ func signedMessageErr(a *schema.Agreement, act *schema.SignedAct, m schema.Messa
 	}
 	if target != a.ID {
 		return fmt.Errorf("the message is about agreement %s, not %s", target, a.ID)
+	}
+	return nil
+}
+
+// adjustmentErr checks a fee adjustment on the agreement: it names the
+// agreement's offering and the agreement; the annual fee it signed for it is
+// the annual fee of the fee version it entered, valid from 1 January after
+// the allocation's year, under the allocation's price model, with no
+// pro-rata or connection fee; and that fee is the agreement's share in the
+// published allocation the bundle presents.
+func adjustmentErr(a *schema.Agreement, act *schema.SignedAct, m *schema.AdjustFeesMessage, fvs map[schema.Uint]*schema.FeeVersion, allocs map[allocationID]*presentedAllocation) error {
+	i := slices.Index(m.Agreements, a.ID)
+	if m.Offering != a.Offering || i < 0 || i >= len(m.AnnualFees) {
+		return fmt.Errorf("the fee adjustment of offering %s names agreements %v, not agreement %s of offering %s", m.Offering, m.Agreements, a.ID, a.Offering)
+	}
+	fee := m.AnnualFees[i]
+	var fv *schema.FeeVersion
+	for _, v := range fvs {
+		if v.Entered.TxID == act.TxID {
+			fv = v
+		}
+	}
+	id := allocationID{m.Offering, m.Year, m.AllocationVersion}
+	al := allocs[id]
+	validFrom := schema.YearKey(m.Year+1) + "-01-01"
+	switch {
+	case fv == nil:
+		return errors.New("the bundle presents no fee version this fee adjustment entered")
+	case fv.Fees.AnnualFee != fee || fv.Fees.ProRataFee != 0 || fv.Fees.ConnectionFee != 0 || fv.ValidFrom != validFrom:
+		return fmt.Errorf("signed an annual fee of %d cents from %s; fee version %d has %d (pro rata %d, connection %d) from %q",
+			fee, validFrom, fv.Version, fv.Fees.AnnualFee, fv.Fees.ProRataFee, fv.Fees.ConnectionFee, fv.ValidFrom)
+	case al == nil:
+		return fmt.Errorf("adjusts to %s, which the bundle does not present", allocationName(id))
+	case fv.PriceModelVersion != al.h.PriceModelVersion || fv.PriceModelHash != al.h.PriceModelHash:
+		return fmt.Errorf("fee version %d names price-model version %d (%s); %s is under version %d (%s)",
+			fv.Version, fv.PriceModelVersion, fv.PriceModelHash, allocationName(id), al.h.PriceModelVersion, al.h.PriceModelHash)
+	case al.entries[a.ID] == nil:
+		return fmt.Errorf("%s presents no share of agreement %s", allocationName(id), a.ID)
+	case al.entries[a.ID].Share.Cents != fee:
+		return fmt.Errorf("signed an annual fee of %d cents; the agreement's share in %s is %d cents", fee, allocationName(id), al.entries[a.ID].Share.Cents)
 	}
 	return nil
 }

@@ -35,7 +35,8 @@ type Bundle struct {
 	Records Records `json:"records"`
 	// Transactions are the ids of the transactions the records rest on: every
 	// change of the agreement, its fee versions, the price-model and offering
-	// versions its terms name, and every change of the signing parties.
+	// versions its terms name, its invoices, the figure versions and
+	// allocations they rest on, and every change of the signing parties.
 	Transactions []string `json:"transactions"`
 	EIP712       EIP712   `json:"eip712"`
 	// Embedded holds the embedded ledger's blocks from the genesis block on:
@@ -59,6 +60,27 @@ type Records struct {
 	// OfferingAcceptance is the Anbieter's signed acceptance of the offering
 	// version the agreement names, with its place in the offering's acts.
 	OfferingAcceptance *LoggedAct `json:"offeringAcceptance"`
+	// Invoices are the agreement's invoices as stored, oldest first; their
+	// VAT treatment is that of a price-model version in PriceModels.
+	Invoices []json.RawMessage `json:"invoices"`
+	// Figures are the figure versions the agreement's fee adjustments rest
+	// on, as stored: every version of the agreement's usage reports (kind
+	// cases, with the supplier's signed act inside), and the versions the
+	// agreement's input in each of Allocations names.
+	Figures []json.RawMessage `json:"figures"`
+	// Allocations are the published allocations a fee adjustment of the
+	// agreement names, each with all its entries.
+	Allocations []AllocationRecord `json:"allocations"`
+}
+
+// AllocationRecord is a published allocation as stored: its header (a
+// schema.PublishedAllocation without inputs and shares) under its name, and
+// every agreement's entry (a schema.AllocationEntry) under
+// schema.AllocationEntryKey, in the order of the agreement ids. The
+// PublishAllocation transaction wrote them all.
+type AllocationRecord struct {
+	Header  json.RawMessage   `json:"header"`
+	Entries []json.RawMessage `json:"entries"`
 }
 
 // LoggedAct is a signed act as a record's act log stores it: its number

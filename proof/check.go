@@ -129,6 +129,35 @@ const (
 	// CheckSignedMessage: what an act signed is what the records hold.
 	CheckSignedMessage Check = "signed message"
 	// CheckTermsInForce: the agreement's verified acts, replayed through the
-	// agreement workflow, put the recorded terms in force.
+	// agreement workflow, put the recorded terms in force, and the order
+	// date, fee periods and end date invoices are computed from.
 	CheckTermsInForce Check = "terms in force signed"
+)
+
+// The checks of the money side: invoices, allocations and the figures they
+// rest on.
+const (
+	// CheckInvoiceBasis: an invoice's basis is what the records hold: the
+	// agreement's order date, its fee periods and end date as the ledger held
+	// them when the invoice was issued, and the presented fee versions; its
+	// parties are the agreement's.
+	CheckInvoiceBasis Check = "invoice basis"
+	// CheckInvoiceLines: an invoice recomputes to the cent from its basis:
+	// every line (schema.InvoiceLines, or the one correction line of a
+	// corrective invoice over the earlier invoices of the year presented),
+	// the amounts computed and billed, the net, the VAT treatment and VAT of
+	// the price-model version, and the total.
+	CheckInvoiceLines Check = "invoice lines"
+	// CheckInvoiceHash: an invoice's hash is schema.InvoiceHash of its
+	// content.
+	CheckInvoiceHash Check = "invoice hash"
+	// CheckAllocationShares: a published allocation recomputes
+	// (schema.Allocate over its presented inputs under the price-model
+	// version it names) to exactly its presented shares and hash, and its
+	// entries are exactly those its PublishAllocation transaction wrote.
+	CheckAllocationShares Check = "allocation shares"
+	// CheckAllocationInputs: the agreement's input in an allocation is its
+	// customer and Land, and figure versions the bundle presents, written
+	// before the publication (of the usage, the latest report then).
+	CheckAllocationInputs Check = "allocation inputs"
 )

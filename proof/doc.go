@@ -1,9 +1,10 @@
 // Package proof builds and checks the evidence that an agreement in the
-// registry says exactly what its parties signed, and that the ledger holds
-// exactly that.
+// registry says exactly what its parties signed, that the ledger holds
+// exactly that, and that its invoices and the allocations behind its fees
+// compute to the cent from those records.
 //
 // A Bundle is self-contained: the agreement and the records it rests on as
-// presented, the blocks (embedded ledger or Fabric) of every transaction that
+// presented (its invoices and their inputs among them), the blocks (embedded ledger or Fabric) of every transaction that
 // wrote them, and the EIP-712 domain and types. Build assembles one from a
 // registry (a Source). Verify checks a bundle against the root certificates
 // an auditor supplies (Trust) and nothing else: it never asks the ledger or
@@ -39,7 +40,19 @@
 //     is what the records hold (acts.go).
 //   - The terms in force: the agreement's verified acts, replayed in ledger
 //     order through the agreement workflow of package schema, put the
-//     recorded fee version and terms in force (terms.go).
+//     recorded fee version and terms in force, and the order date, fee
+//     periods and end date invoices are computed from (terms.go).
+//   - The money side (money.go), each recomputed as presented, so that a
+//     changed cent is named where it is wrong: the figure versions the fee
+//     adjustments rest on (usage reports signed by the supplier); every
+//     published allocation a fee adjustment names, recomputed with
+//     schema.Allocate from its entries, which must be exactly those its
+//     PublishAllocation transaction wrote, and the agreement's own input
+//     traced to those figures; the fee adjustment's annual fee, the
+//     agreement's share; and every invoice, its basis traced to the records
+//     and every line, the net, the VAT and the total recomputed with
+//     schema.InvoiceLines and schema.VATOf, a corrective invoice over the
+//     earlier invoices of its year the bundle presents.
 //
 // The check names (check.go) are a stable vocabulary; docs/auditing.md says
 // what each establishes.

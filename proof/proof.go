@@ -9,7 +9,7 @@ import (
 )
 
 // Format names the bundle format and its version.
-const Format = "efa-registry-proof/3"
+const Format = "efa-registry-proof/4"
 
 // Trust is what an auditor supplies: the root certificates of the
 // organisations, by MSP id. On Fabric these are the orderer org's and the

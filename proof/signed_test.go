@@ -40,7 +40,7 @@ func TestSignedMessageMustMatchTheRecords(t *testing.T) {
 		{"not an agreement act", schema.SignedAct{Type: "AddKey"}, &schema.AddKeyMessage{}, "not an act on an agreement"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			err := signedMessageErr(a, &tc.act, tc.m, fvs)
+			err := signedMessageErr(a, &tc.act, tc.m, fvs, nil)
 			if tc.error == "" {
 				require.NoError(t, err)
 				return
@@ -96,4 +96,52 @@ func TestTermsInForce(t *testing.T) {
 			require.Contains(t, c.r.Items[0].Detail, tc.error)
 		})
 	}
+}
+
+// A fee adjustment signed for the agreement must have entered the fee
+// version with the annual fee it signed, and that fee must be the
+// agreement's share in the published allocation it names.
+func TestAdjustmentMustMatchTheShare(t *testing.T) {
+	a := &schema.Agreement{ID: "a1", Offering: "o1", Customer: "k", Anbieter: "g", Supplier: "s"}
+	fv := &schema.FeeVersion{Agreement: "a1", Version: 2, PriceModelVersion: 2, PriceModelHash: "0xpm2",
+		Fees: schema.Fees{AnnualFee: 700, ScopeOfUse: "all"}, ValidFrom: "2028-01-01", Entered: schema.SignedAct{TxID: "tx-adjust"}}
+	fvs := map[schema.Uint]*schema.FeeVersion{2: fv}
+	published := &presentedAllocation{
+		h: schema.PublishedAllocation{Allocation: schema.Allocation{Offering: "o1", Year: 2027, PriceModelVersion: 2, PriceModelHash: "0xpm2"}, Version: 1},
+		entries: map[string]*schema.AllocationEntry{
+			"a1": {Input: schema.AllocationInput{Agreement: "a1"}, Share: schema.AllocationShare{Agreement: "a1", Cents: 700}},
+			"a2": {Input: schema.AllocationInput{Agreement: "a2"}, Share: schema.AllocationShare{Agreement: "a2", Cents: 300}},
+		},
+	}
+	allocs := map[allocationID]*presentedAllocation{{"o1", 2027, 1}: published}
+	adjust := func(version schema.Uint, agreements []string, fees ...schema.Uint) *schema.AdjustFeesMessage {
+		return &schema.AdjustFeesMessage{Offering: "o1", Year: 2027, AllocationVersion: version, Agreements: agreements, AnnualFees: fees}
+	}
+	for _, tc := range []struct {
+		name  string
+		txID  string
+		m     *schema.AdjustFeesMessage
+		error string
+	}{
+		{"the share, as entered", "tx-adjust", adjust(1, []string{"a2", "a1"}, 300, 700), ""},
+		{"another agreement's share", "tx-adjust", adjust(1, []string{"a1", "a2"}, 300, 700), "signed an annual fee of 300 cents from 2028-01-01; fee version 2 has 700"},
+		{"a chunk without the agreement", "tx-adjust", adjust(1, []string{"a2"}, 300), "not agreement a1"},
+		{"a fee version of another transaction", "tx-other", adjust(1, []string{"a1"}, 700), "no fee version this fee adjustment entered"},
+		{"an allocation the bundle does not present", "tx-adjust", adjust(2, []string{"a1"}, 700), "allocation o1/2027 version 2, which the bundle does not present"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := signedMessageErr(a, &schema.SignedAct{Party: "s", TxID: tc.txID}, tc.m, fvs, allocs)
+			if tc.error == "" {
+				require.NoError(t, err)
+				return
+			}
+			require.ErrorContains(t, err, tc.error)
+		})
+	}
+
+	// The share and the fee version agree with each other but not with
+	// the signature: the supplier signed what the allocation gives.
+	published.entries["a1"].Share.Cents = 701
+	require.ErrorContains(t, signedMessageErr(a, &schema.SignedAct{Party: "s", TxID: "tx-adjust"}, adjust(1, []string{"a1"}, 700), fvs, allocs),
+		"signed an annual fee of 700 cents; the agreement's share in allocation o1/2027 version 1 is 701 cents")
 }

@@ -14,11 +14,12 @@ import (
 // terms in force. It replays them through the agreement workflow, which
 // lives in package schema: from the agreement as the expression of interest
 // opened it, every act whose signature verified applies in ledger order —
-// fees entered with the terms hash of the fee version they entered, the
-// approvals of the customer and the Anbieter, the customer's order, a
-// termination — and the replay must end with the record's fee version and
-// terms in force. The check is reported when the agreement has terms in
-// force.
+// fees entered with the terms hash of the fee version they entered (by hand
+// or by a fee adjustment), the approvals of the customer and the Anbieter,
+// the customer's order, a termination — and the replay must end with the
+// record's fee version and terms in force, and with its order date, fee
+// periods and end date, which invoices are computed from. The check is
+// reported when the agreement has terms in force.
 func (c *checker) termsInForce(a *schema.Agreement, fvs map[schema.Uint]*schema.FeeVersion, signed []signedAct) {
 	if a.EffectiveVersion == 0 {
 		return
@@ -35,6 +36,14 @@ func (c *checker) termsInForce(a *schema.Agreement, fvs map[schema.Uint]*schema.
 	if got.EffectiveVersion != a.EffectiveVersion || got.EffectiveTerms != a.EffectiveTerms {
 		c.r.Add(CheckTermsInForce, subject, fmt.Errorf("replayed, the verified acts put %s in force%s; the record has %s in force",
 			inForce(got), rp.pending(), inForce(a)))
+		return
+	}
+	// What invoices are computed from: the order date, each fee version's
+	// period, the end date. An agreement ordered before the registry kept
+	// them has no order date.
+	if a.OrderDate != "" && (got.OrderDate != a.OrderDate || !slices.Equal(got.Periods, a.Periods) || got.EndDate != a.EndDate) {
+		c.r.Add(CheckTermsInForce, subject, fmt.Errorf("replayed, the verified acts give order date %s, periods %v and end date %q; the record has %s, %v and %q",
+			got.OrderDate, got.Periods, got.EndDate, a.OrderDate, a.Periods, a.EndDate))
 		return
 	}
 	c.r.Pass(CheckTermsInForce, subject, rp.detail())

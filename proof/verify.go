@@ -38,7 +38,7 @@ type SignedTerms struct {
 // ActProof is one signed act and its ledger proof.
 type ActProof struct {
 	Type   string `json:"type"`
-	Record string `json:"record"` // agreement, feeVersion, priceModel, offeringVersion, offering
+	Record string `json:"record"` // agreement, feeVersion, priceModel, offeringVersion, offering, figure, allocation, invoice
 	Party  string `json:"party"`
 	// Message is the message as it was signed, and Types its EIP-712 type
 	// (the primary type alone, as ethers' verifyTypedData takes it): with
@@ -68,8 +68,9 @@ type ActProof struct {
 // Verify checks a bundle against the auditor's trust: the ledger evidence
 // (blocks, signatures, validation codes, endorsements), that every presented
 // record is the value its transaction wrote, that the hashes of the terms,
-// price model and offering version recompute, and that every act's EIP-712
-// signature recovers to a key its party had registered at that time. It
+// price model and offering version recompute, that every act's EIP-712
+// signature recovers to a key its party had registered at that time, and
+// that every allocation share and invoice line recomputes to the cent. It
 // never contacts a ledger. The report names every check and the first that
 // failed; the signed terms are filled as far as they verified.
 func Verify(b *Bundle, trust *Trust) (*Report, *SignedTerms) {
@@ -278,6 +279,10 @@ func (c *checker) records() *SignedTerms {
 		priceModels[pm.Version] = pm
 	}
 
+	// The figure versions and allocations the fee adjustments rest on.
+	figs := c.figures(&a, st)
+	allocs := c.allocations(&a, priceModels, figs, st)
+
 	// Fee versions, their terms, and the terms hash the agreement holds.
 	shown := a.EffectiveVersion
 	if shown == 0 {
@@ -340,10 +345,13 @@ func (c *checker) records() *SignedTerms {
 		}
 		if m := c.act("agreement", &acts[i], key, schema.AgreementKey(a.ID), []string{a.Customer, a.Supplier, a.Anbieter}, st); m != nil {
 			signed = append(signed, signedAct{&acts[i], m})
-			c.r.Add(CheckSignedMessage, fmt.Sprintf("%s by %s in tx %s", acts[i].Type, acts[i].Party, acts[i].TxID), signedMessageErr(&a, &acts[i], m, feeVersions))
+			c.r.Add(CheckSignedMessage, actName(&acts[i]), signedMessageErr(&a, &acts[i], m, feeVersions, allocs))
 		}
 	}
 	c.termsInForce(&a, feeVersions, signed)
+
+	// The invoices, recomputed.
+	c.invoices(&a, priceModels, feeVersions, st)
 	return st
 }
 

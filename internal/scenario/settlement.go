@@ -106,3 +106,20 @@ func (b *Builder) AdjustFees(ctx context.Context, supplier *Party, a *schema.Pub
 	}
 	return out, nil
 }
+
+// AnbieterDetails are SAMPLE details of an Anbieter that issues invoices:
+// an address, a contact, an e-mail address for e-invoices, a tax number and
+// a bank account.
+func AnbieterDetails() schema.PartyDetails {
+	return schema.PartyDetails{Street: "Musterstraße 1 (SAMPLE)", PostalCode: "10117", City: "Berlin", Country: "DE",
+		ContactName: "Rechnungsstelle (SAMPLE)", ContactPhone: "+49 30 1234567", ContactEmail: "rechnung@anbieter.example",
+		ElectronicAddress: "rechnung@anbieter.example", ElectronicAddressScheme: "EM",
+		TaxNumber: "30/123/45678", VATID: "DE123456789", IBAN: "DE02120300000000202051", BIC: "BYLADEM1001"}
+}
+
+// CustomerDetails are SAMPLE details of a customer: its town hall's address
+// and its Leitweg-ID as the electronic address.
+func CustomerDetails(leitwegID, postalCode, city string) schema.PartyDetails {
+	return schema.PartyDetails{Street: "Rathausplatz 1 (SAMPLE)", PostalCode: postalCode, City: city, Country: "DE",
+		ElectronicAddress: leitwegID, ElectronicAddressScheme: "0204"}
+}
