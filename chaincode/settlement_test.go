@@ -6,7 +6,9 @@ import (
 	"time"
 
 	"github.com/efa-marktplatz/registry/client"
+	"github.com/efa-marktplatz/registry/einvoice"
 	"github.com/efa-marktplatz/registry/internal/scenario"
+	"github.com/efa-marktplatz/registry/internal/xsdtest"
 	"github.com/efa-marktplatz/registry/schema"
 	"github.com/stretchr/testify/require"
 )
@@ -166,6 +168,27 @@ func testSettlement(t *testing.T, e *env) {
 	require.GreaterOrEqual(t, len(page.Items), 4)
 	_, err = e.client.Invoices(ctx, client.Filter{By: "year", Value: "1999"}, client.PageRequest{})
 	requireRefused(t, err, schema.CodeInvalid, "year")
+
+	// Every invoice of the test is an XRechnung: the rules and the schemas.
+	require.NoError(t, e.b.SetPartyDetails(ctx, s.Anbieter, scenario.AnbieterDetails()))
+	require.NoError(t, e.b.SetPartyDetails(ctx, s.Customer, scenario.CustomerDetails(e.b.Koeln().LeitwegID, "50667", "Köln")))
+	seller, err := e.client.Party(ctx, s.Anbieter.ID)
+	require.NoError(t, err)
+	buyer, err := e.client.Party(ctx, s.Customer.ID)
+	require.NoError(t, err)
+	docs := map[string][]byte{}
+	for _, raw := range page.Items {
+		inv := decode[schema.Invoice](t, raw)
+		var corrected *schema.Invoice
+		if inv.Corrects != "" {
+			corrected, err = e.client.Invoice(ctx, inv.Corrects)
+			require.NoError(t, err)
+		}
+		doc, err := einvoice.Render(&inv, seller, buyer, corrected)
+		require.NoError(t, err, "invoice %s", inv.ID)
+		docs[inv.ID] = doc
+	}
+	xsdtest.RequireValid(t, xsdtest.Write(t, docs))
 }
 
 // Refusals of the money side, on each ledger.

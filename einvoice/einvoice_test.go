@@ -5,12 +5,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"math/rand/v2"
 	"testing"
 	"time"
 
 	"github.com/efa-marktplatz/registry/client"
 	"github.com/efa-marktplatz/registry/einvoice"
+	"github.com/efa-marktplatz/registry/internal/demo"
 	"github.com/efa-marktplatz/registry/internal/embedded"
 	"github.com/efa-marktplatz/registry/internal/scenario"
 	"github.com/efa-marktplatz/registry/internal/xsdtest"
@@ -177,3 +180,33 @@ func invoices(t *testing.T, c *client.Client) []*schema.Invoice {
 func errorsAs(err error, target any) bool { return errors.As(err, target) }
 
 func jsonUnmarshal(raw []byte, v any) error { return json.Unmarshal(raw, v) }
+
+// Every invoice of the demo renders as XRechnung that passes the rules and
+// the UBL 2.1 schemas.
+func TestDemoInvoicesAreXRechnung(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	r, err := demo.Open(ctx, dir, ledger.Options{MSPID: scenario.Dataport, NoSync: true}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, r.Close()) })
+	c, err := r.Client(scenario.Dataport, "client")
+	require.NoError(t, err)
+	all := invoices(t, c)
+	require.GreaterOrEqual(t, len(all), 9, "last year's and this year's invoices of the demo")
+	docs := map[string][]byte{}
+	for _, inv := range all {
+		seller, err := c.Party(ctx, inv.Anbieter)
+		require.NoError(t, err)
+		buyer, err := c.Party(ctx, inv.Customer)
+		require.NoError(t, err)
+		var corrected *schema.Invoice
+		if inv.Corrects != "" {
+			corrected, err = c.Invoice(ctx, inv.Corrects)
+			require.NoError(t, err)
+		}
+		doc, err := einvoice.Render(inv, seller, buyer, corrected)
+		require.NoError(t, err, "invoice %s", inv.ID)
+		docs[inv.ID] = doc
+	}
+	xsdtest.RequireValid(t, xsdtest.Write(t, docs))
+}

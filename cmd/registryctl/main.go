@@ -9,6 +9,8 @@
 //	registryctl proof export   --agreement ID [--api URL] [--out FILE] [--from BLOCK]
 //	registryctl proof roots    --data DIR | --network DIR [--out DIR]
 //	registryctl verify         [--roots DIR] [--genesis HASH] [--checkpoint N:HASH] [--json] [--wide] [-q] BUNDLE...
+//	registryctl invoices export --anbieter ID --year Y [--out DIR] [--api URL]
+//	registryctl invoices check FILE...
 //
 // The API's URL is --api, else $REGISTRY_API, else http://127.0.0.1:8080.
 package main
@@ -57,6 +59,9 @@ const usage = `usage:
   registryctl verify         [--roots DIR] [--genesis HASH] [--checkpoint N:HASH] [--json] [--wide] [-q] BUNDLE...
                                                            verify bundles offline against the roots you trust;
                                                            exits 1 on any failure, naming the first broken link
+  registryctl invoices export --anbieter ID --year Y [--out DIR] [--api URL]
+                                                           write an Anbieter's invoices of a year as XRechnung (NUMBER.xml)
+  registryctl invoices check FILE...                       check XRechnung files against the EN 16931 and XRechnung rules
   (a message may leave out nonce and deadline: a fresh nonce and a deadline in an hour are filled in;
    the API is --api URL, else $REGISTRY_API, else http://127.0.0.1:8080)`
 
@@ -83,6 +88,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return proofCmd(ctx, args[1:], out)
 	case "verify":
 		return verifyCmd(args[1:], out)
+	case "invoices":
+		return invoicesCmd(ctx, args[1:], out)
 	}
 	return errors.New(usage)
 }

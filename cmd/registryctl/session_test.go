@@ -122,6 +122,11 @@ func TestREADMEFirstSessionTwice(t *testing.T) {
 		{"proof export", ok("koeln-bauantrag.proof.json:"), ok("koeln-bauantrag.proof.json:")},
 		{"verify --roots", ok("koeln-bauantrag.proof.json: VERIFIED"), ok("koeln-bauantrag.proof.json: VERIFIED")},
 		{"/terms | jq", ok(`"verified": true`), ok(`"verified": true`)},
+		{"allocations/", ok(`"version": "1"`, `"chargeable": "4792501"`), ok(`"version": "1"`)},
+		{"invoices?agreement=hamburg", ok(`"kind": "creditNote"`, `"kind": "proRataFee"`), ok(`"kind": "creditNote"`)},
+		{"invoices export", ok("5 XRechnung files of govdigital for"), ok("5 XRechnung files of govdigital for")},
+		{"invoices check", ok(": OK (EN 16931, XRechnung 3.0)"), ok(": OK (EN 16931, XRechnung 3.0)")},
+		{"validate-xsd", ok(": VALID (UBL 2.1 CreditNote schema)", ": VALID (UBL 2.1 Invoice schema)"), ok(": VALID (UBL 2.1 Invoice schema)")},
 	}
 	require.Len(t, cmds, len(expected), "every command of the session has its expected outcome here:\n%s", strings.Join(cmds, "\n"))
 	for i, c := range cmds {
@@ -130,6 +135,9 @@ func TestREADMEFirstSessionTwice(t *testing.T) {
 
 	dir := t.TempDir()
 	require.NoError(t, os.Symlink(bin, filepath.Join(dir, "bin")))
+	xr, err := filepath.Abs(filepath.Join("..", "..", "xrechnung"))
+	require.NoError(t, err)
+	require.NoError(t, os.Symlink(xr, filepath.Join(dir, "xrechnung")), "the session runs the repository's validate-xsd")
 	for run := 1; run <= 2; run++ {
 		server := startDemo(t, dir)
 		outputs, exits := runSession(t, dir, server.url, cmds)
