@@ -15,8 +15,9 @@ import (
 // Länder by the Königsteiner Schlüssel, ordered by four customers in three
 // Länder in February of last year; the reference figures; a mid-year fee
 // change; the allocation of last year's pool and the September fee
-// adjustment for this year; last year's invoices with a corrective invoice
-// after a fee change; a termination; and this year's invoices.
+// adjustment for this year; usage reports; last year's invoices with a
+// corrective invoice after a fee change; a termination; and this year's
+// invoices.
 
 // clock is the demo's time: the seed sets it to the day of each step, and
 // every reading moves it on a second, so that acts keep their order.
@@ -181,7 +182,19 @@ func (s *seeder) settlement() error {
 		return err
 	}
 
-	// September: the supplier publishes the allocation of last year's pool
+	// September: the supplier reports each agreement's cases so far (the
+	// customers see them), one report corrected.
+	s.clock.at(last + "-09-01")
+	for i, id := range settlementAgreements {
+		if _, err := deals[id].ReportUsage(ctx, schema.Uint(y-1), schema.Uint(1200+310*i), 0); err != nil {
+			return err
+		}
+	}
+	if _, err := deals["aachen-aufenthaltskarten"].ReportUsage(ctx, schema.Uint(y-1), 1480, 1); err != nil {
+		return err
+	}
+
+	// The supplier publishes the allocation of last year's pool
 	// and adjusts this year's fees to the shares; October: approvals.
 	s.clock.at(last + "-09-15")
 	computed, err := s.reader.ComputeAllocation(ctx, o.Offering, schema.Uint(y-1), pm.Version)
