@@ -66,7 +66,7 @@ func (c *Client) EndorsementPolicy(ctx context.Context, agreement string) ([]str
 // HistoryPage returns a page of the committed changes of a record, newest
 // first.
 func (c *Client) HistoryPage(ctx context.Context, ref schema.Ref, p PageRequest) (*schema.Page[schema.HistoryEntry], error) {
-	return query[*schema.Page[schema.HistoryEntry]](ctx, c, schema.FnHistory, append([]string{string(ref.Record), ref.String()}, p.args()...)...)
+	return query[*schema.Page[schema.HistoryEntry]](ctx, c, schema.FnHistory, append([]string{string(ref.Record), ref.String()}, pageArgs(p)...)...)
 }
 
 // History returns every committed change of a record, newest first.
@@ -89,7 +89,7 @@ func (c *Client) History(ctx context.Context, ref schema.Ref) ([]schema.HistoryE
 // ActsPage returns a page of the signed acts on a record (party, offering
 // or agreement), oldest first, as stored.
 func (c *Client) ActsPage(ctx context.Context, ref schema.Ref, p PageRequest) (*schema.Page[json.RawMessage], error) {
-	return query[*schema.Page[json.RawMessage]](ctx, c, schema.FnListActs, append([]string{string(ref.Record), ref.ID}, p.args()...)...)
+	return query[*schema.Page[json.RawMessage]](ctx, c, schema.FnListActs, append([]string{string(ref.Record), ref.ID}, pageArgs(p)...)...)
 }
 
 // LoggedAct returns the seq-th signed act (from 1) on a record (party,
@@ -120,21 +120,14 @@ func (c *Client) Domain(ctx context.Context) (apitypes.TypedDataDomain, error) {
 	return query[apitypes.TypedDataDomain](ctx, c, schema.FnGetDomain)
 }
 
-// Filter narrows a listing to the records with one attribute value (By ""
-// lists all): schema.OfferingFilters, schema.AgreementFilters.
-type Filter struct {
-	By, Value string
-}
+// Filter narrows a listing (schema.Filter).
+type Filter = schema.Filter
 
-// PageRequest asks for a page of a listing: at most Size records (0: the
-// chaincode's default of 50) after the bookmark of the page before ("" for
-// the first page).
-type PageRequest struct {
-	Size     int
-	Bookmark string
-}
+// PageRequest asks for a page of a listing (schema.PageRequest).
+type PageRequest = schema.PageRequest
 
-func (p PageRequest) args() []string {
+// pageArgs are a page request as the chaincode's listings take it.
+func pageArgs(p PageRequest) []string {
 	size := ""
 	if p.Size > 0 {
 		size = strconv.Itoa(p.Size)
@@ -144,17 +137,17 @@ func (p PageRequest) args() []string {
 
 // Offerings returns a page of offerings, as the ledger stores them.
 func (c *Client) Offerings(ctx context.Context, f Filter, p PageRequest) (*schema.Page[json.RawMessage], error) {
-	return query[*schema.Page[json.RawMessage]](ctx, c, schema.FnListOfferings, append([]string{f.By, f.Value}, p.args()...)...)
+	return query[*schema.Page[json.RawMessage]](ctx, c, schema.FnListOfferings, append([]string{f.By, f.Value}, pageArgs(p)...)...)
 }
 
 // Agreements returns a page of agreements, as the ledger stores them.
 func (c *Client) Agreements(ctx context.Context, f Filter, p PageRequest) (*schema.Page[json.RawMessage], error) {
-	return query[*schema.Page[json.RawMessage]](ctx, c, schema.FnListAgreements, append([]string{f.By, f.Value}, p.args()...)...)
+	return query[*schema.Page[json.RawMessage]](ctx, c, schema.FnListAgreements, append([]string{f.By, f.Value}, pageArgs(p)...)...)
 }
 
 // PriceModels returns a page of an offering's price-model versions, oldest first.
 func (c *Client) PriceModels(ctx context.Context, offering string, p PageRequest) (*schema.Page[json.RawMessage], error) {
-	return query[*schema.Page[json.RawMessage]](ctx, c, schema.FnListPriceModels, append([]string{offering}, p.args()...)...)
+	return query[*schema.Page[json.RawMessage]](ctx, c, schema.FnListPriceModels, append([]string{offering}, pageArgs(p)...)...)
 }
 
 // decoded reads a record and decodes it.

@@ -42,7 +42,7 @@ func (c *Client) Figure(ctx context.Context, kind, subject string, year, version
 
 // FigureVersions returns a page of a figure's versions, oldest first.
 func (c *Client) FigureVersions(ctx context.Context, kind, subject string, year schema.Uint, p PageRequest) (*schema.Page[json.RawMessage], error) {
-	return query[*schema.Page[json.RawMessage]](ctx, c, schema.FnListFigures, append([]string{kind, subject, strconv.FormatUint(uint64(year), 10)}, p.args()...)...)
+	return query[*schema.Page[json.RawMessage]](ctx, c, schema.FnListFigures, append([]string{kind, subject, strconv.FormatUint(uint64(year), 10)}, pageArgs(p)...)...)
 }
 
 // ComputeAllocation computes, without recording it, the allocation of an
@@ -74,5 +74,5 @@ func (c *Client) Invoice(ctx context.Context, id string) (*schema.Invoice, error
 // Invoices returns a page of invoices, all or by customer, anbieter,
 // agreement or year (schema.InvoiceFilters).
 func (c *Client) Invoices(ctx context.Context, f Filter, p PageRequest) (*schema.Page[json.RawMessage], error) {
-	return query[*schema.Page[json.RawMessage]](ctx, c, schema.FnListInvoices, append([]string{f.By, f.Value}, p.args()...)...)
+	return query[*schema.Page[json.RawMessage]](ctx, c, schema.FnListInvoices, append([]string{f.By, f.Value}, pageArgs(p)...)...)
 }

@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/efa-marktplatz/registry/client"
 	"github.com/efa-marktplatz/registry/evidence"
 	"github.com/efa-marktplatz/registry/schema"
 )
@@ -29,10 +28,10 @@ type Source interface {
 	Evidence(ctx context.Context, txIDs []string, from *uint64) (*evidence.Set, error)
 	// Invoices returns a page of invoices, as stored; Build lists an
 	// agreement's (By "agreement").
-	Invoices(ctx context.Context, f client.Filter, p client.PageRequest) (*schema.Page[json.RawMessage], error)
+	Invoices(ctx context.Context, f schema.Filter, p schema.PageRequest) (*schema.Page[json.RawMessage], error)
 	// FigureVersions returns a page of a figure's versions, oldest first,
 	// as stored.
-	FigureVersions(ctx context.Context, kind, subject string, year schema.Uint, p client.PageRequest) (*schema.Page[json.RawMessage], error)
+	FigureVersions(ctx context.Context, kind, subject string, year schema.Uint, p schema.PageRequest) (*schema.Page[json.RawMessage], error)
 	// Allocation returns a published allocation with every input and share.
 	Allocation(ctx context.Context, offering string, year, version schema.Uint) (*schema.PublishedAllocation, error)
 }
@@ -258,9 +257,9 @@ func (s *settlement) invoices(ctx context.Context) error {
 		at  time.Time
 	}
 	var all []issued
-	p := client.PageRequest{Size: 1000}
+	p := schema.PageRequest{Size: 1000}
 	for {
-		page, err := s.src.Invoices(ctx, client.Filter{By: "agreement", Value: s.a.ID}, p)
+		page, err := s.src.Invoices(ctx, schema.Filter{By: "agreement", Value: s.a.ID}, p)
 		if err != nil {
 			return fmt.Errorf("proof: invoices of agreement %s: %w", s.a.ID, err)
 		}
@@ -309,7 +308,7 @@ func (s *settlement) usage(ctx context.Context, feeVersions []*schema.FeeVersion
 		last = min(last, yearOf(s.a.EndDate))
 	}
 	for y := yearOf(s.a.OrderDate); y <= last; y++ {
-		p := client.PageRequest{Size: 1000}
+		p := schema.PageRequest{Size: 1000}
 		for {
 			page, err := s.src.FigureVersions(ctx, schema.FigureCases, s.a.ID, schema.Uint(y), p)
 			if err != nil {

@@ -15,6 +15,20 @@ var (
 	InvoiceFilters   = []string{"customer", "anbieter", "agreement", "year"}
 )
 
+// Filter narrows a listing to the records with one attribute value (By ""
+// lists all): OfferingFilters, AgreementFilters, InvoiceFilters.
+type Filter struct {
+	By, Value string
+}
+
+// PageRequest asks for a page of a listing: at most Size records (0: the
+// chaincode's default of 50) after the bookmark of the page before ("" for
+// the first page).
+type PageRequest struct {
+	Size     int
+	Bookmark string
+}
+
 // NormalizeFilter checks a listing filter of a kind of record — by one of
 // its filters, for value — and returns the value as the index holds it:
 // statuses are matched in any case. A refusal names the filter (the query
