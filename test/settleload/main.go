@@ -165,12 +165,19 @@ func measure(ctx context.Context, tg *target, backend string, n, submitters, chu
 					return
 				}
 				d := m.Deal(fmt.Sprintf("s%d", i), "")
-				err := d.Until(ctx, schema.AgreementConcluded, scenario.DefaultFees, "")
-				if err == nil {
-					_, err = d.ReportUsage(ctx, year, schema.Uint(100+i%997), 0)
+				steps := []func() error{
+					func() error { return d.Interest(ctx) },
+					func() error { return d.EnterFees(ctx, scenario.DefaultFees) },
+					func() error { return d.Approve(ctx, d.Customer) },
+					func() error { return d.Approve(ctx, d.Anbieter) },
+					func() error { return d.Order(ctx) },
+					func() error { _, err := d.ReportUsage(ctx, year, schema.Uint(100+i%997), 0); return err },
 				}
-				if err != nil {
-					failed.Store(&err)
+				for _, step := range steps {
+					if err := retried(step); err != nil {
+						failed.Store(&err)
+						return
+					}
 				}
 			}
 		})
@@ -220,3 +227,18 @@ func measure(ctx context.Context, tg *target, backend string, n, submitters, chu
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// retried runs a step again, up to five times with a growing pause, while
+// the ledger is unavailable: on a loaded 2-core machine a Fabric peer's
+// gossip membership may lapse for a moment, and discovery then finds no
+// peers to endorse (the API answers that with 503 and Retry-After).
+func retried(step func() error) error {
+	var err error
+	for attempt := range 5 {
+		if err = step(); err == nil || !errors.Is(err, client.ErrUnavailable) {
+			return err
+		}
+		time.Sleep(time.Duration(1<<attempt) * time.Second)
+	}
+	return err
+}
