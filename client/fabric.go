@@ -83,6 +83,13 @@ func readKey(path string) ([]byte, error) {
 	return os.ReadFile(path)
 }
 
+// maxMessageBytes bounds a gRPC message to and from the gateway. It is the
+// peer's own default (peer.maxRecvMsgSize and maxSendMsgSize, 100 MiB), not
+// gRPC's client default of 4 MiB: an endorsement answer carries the
+// transaction's write set, and publishing the allocation of an offering with
+// 10,000 agreements writes 4.5 MB in one transaction.
+const maxMessageBytes = 100 << 20
+
 // dial opens a TLS connection to a peer.
 func dial(p FabricPeer) (*grpc.ClientConn, error) {
 	rootPEM, err := os.ReadFile(p.TLSRootCert)
@@ -93,7 +100,9 @@ func dial(p FabricPeer) (*grpc.ClientConn, error) {
 	if !pool.AppendCertsFromPEM(rootPEM) {
 		return nil, fmt.Errorf("client: TLS root certificate %s: no PEM certificate", p.TLSRootCert)
 	}
-	conn, err := grpc.NewClient(p.Endpoint, grpc.WithTransportCredentials(credentials.NewClientTLSFromCert(pool, p.TLSServerName)))
+	conn, err := grpc.NewClient(p.Endpoint,
+		grpc.WithTransportCredentials(credentials.NewClientTLSFromCert(pool, p.TLSServerName)),
+		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(maxMessageBytes), grpc.MaxCallSendMsgSize(maxMessageBytes)))
 	if err != nil {
 		return nil, fmt.Errorf("client: connect to %s: %w", p.Endpoint, err)
 	}
