@@ -120,6 +120,13 @@ func (a *API) countSubmit(act string, err error) {
 // appended to the object, nothing is decoded and encoded again.
 func (a *API) stamped(c *gin.Context, status int, res *client.Result) {
 	c.Set(txIDKey, res.TxID)
+	if a.cfg.ReadModel != nil { // reads after the answer see the act
+		if err := a.cfg.ReadModel.WaitFor(c.Request.Context(), res.BlockNumber); err != nil {
+			abort(c, fmt.Errorf("%w: %w", newProblem(http.StatusServiceUnavailable, "read_model", "",
+				"the act is committed (txId "+res.TxID+"), but the read model has not reached it"), err))
+			return
+		}
+	}
 	stamp, err := json.Marshal(Stamped{TxID: res.TxID, BlockNumber: schema.Uint(res.BlockNumber)})
 	if err != nil {
 		abort(c, err)

@@ -20,9 +20,11 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/efa-marktplatz/registry/client"
 	"github.com/efa-marktplatz/registry/proof"
+	"github.com/efa-marktplatz/registry/readmodel"
 	"github.com/efa-marktplatz/registry/schema"
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
@@ -58,6 +60,14 @@ type Config struct {
 	ActBurst      int
 	// MaxBodyBytes caps request bodies (default 1 MiB).
 	MaxBodyBytes int64
+	// ReadModel, when set, answers the reads and listings of parties,
+	// offerings and agreements, serves the event feed (/v1/events), and is
+	// waited for before an act answers. Something else runs its projection
+	// (readmodel.Store.Project). Without it, reads go to the ledger and
+	// there is no feed.
+	ReadModel *readmodel.Store
+	// Events tunes the event feed.
+	Events EventsConfig
 	// Logger receives the access log (default slog.Default()).
 	Logger *slog.Logger
 }
@@ -74,6 +84,9 @@ type API struct {
 	cache    readCache
 	table    []route       // built once in New
 	signing  schema.EIP712 // what /v1/eip712 answers
+
+	shutdown     chan struct{} // closed by Shutdown: event streams end
+	shutdownOnce sync.Once
 }
 
 // New builds the API.
@@ -93,7 +106,16 @@ func New(cfg Config) (*API, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	a := &API{cfg: cfg, registry: prometheus.NewRegistry(), limiter: newLimiter(cfg.ActsPerSecond, cfg.ActBurst)}
+	if cfg.Events.Heartbeat <= 0 {
+		cfg.Events.Heartbeat = defaultHeartbeat
+	}
+	if cfg.Events.MaxLag <= 0 {
+		cfg.Events.MaxLag = defaultMaxLag
+	}
+	if cfg.Events.WriteTimeout <= 0 {
+		cfg.Events.WriteTimeout = defaultWriteTimeout
+	}
+	a := &API{cfg: cfg, registry: prometheus.NewRegistry(), limiter: newLimiter(cfg.ActsPerSecond, cfg.ActBurst), shutdown: make(chan struct{})}
 	if cfg.AdminToken != "" {
 		a.token = sha256.Sum256([]byte(cfg.AdminToken))
 	}

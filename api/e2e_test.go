@@ -259,7 +259,6 @@ func testHTTPRejections(t *testing.T, h *harness) {
 		{"unknown agreement", func() response { return h.get(agreementPath(h.id("nope"), "")) }, 404, "not_found", "id"},
 		{"limit out of range", func() response { return h.do(http.MethodGet, "/v1/agreements?limit=0", nil, nil, true) }, 400, "invalid", "limit"},
 		{"cursor not issued here", func() response { return h.get("/v1/agreements?cursor=bm90LW91cnM") }, 400, "invalid", "cursor"},
-		{"two filters", func() response { return h.get("/v1/agreements?customer=a&status=CONCLUDED") }, 400, "invalid", "status"},
 		{"an unknown status", func() response { return h.get("/v1/agreements?status=BOGUS") }, 400, "invalid", "status"},
 		{"an unknown Themenfeld", func() response { return h.get("/v1/offerings?themenfeld=Sport") }, 400, "invalid", "themenfeld"},
 		{"a malformed supplier id", func() response { return h.get("/v1/offerings?supplier=Not%20an%20id") }, 400, "invalid", "supplier"},

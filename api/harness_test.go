@@ -23,6 +23,7 @@ import (
 	"github.com/efa-marktplatz/registry/ledger"
 	"github.com/efa-marktplatz/registry/network"
 	"github.com/efa-marktplatz/registry/proof"
+	"github.com/efa-marktplatz/registry/readmodel"
 	"github.com/efa-marktplatz/registry/schema"
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -52,6 +53,31 @@ type harness struct {
 	trust   *proof.Trust
 	router  routers.Router
 	checked *http.Client // checks every request and answer against the document
+	// readModel is the API's read model, projected from the ledger while
+	// the test runs.
+	readModel *readmodel.Store
+}
+
+// startReadModel projects the ledger into a new read model until the test
+// ends, and returns once it has caught up.
+func startReadModel(t testing.TB, cl *client.Client) *readmodel.Store {
+	t.Helper()
+	ctx := context.Background()
+	rm, err := readmodel.Open(ctx, filepath.Join(t.TempDir(), "read-model.sqlite"))
+	require.NoError(t, err)
+	pctx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- rm.Project(pctx, cl, slog.New(slog.NewTextHandler(io.Discard, nil))) }()
+	t.Cleanup(func() {
+		cancel()
+		require.ErrorIs(t, <-done, context.Canceled, "the projection ran until the test ended")
+		require.NoError(t, rm.Verify(ctx), "the read model is consistent at the end of the test")
+		require.NoError(t, rm.Close())
+	})
+	height, err := cl.Height(ctx)
+	require.NoError(t, err)
+	require.NoError(t, rm.WaitFor(ctx, height-1))
+	return rm
 }
 
 // onEachBackend runs an end-to-end test over real HTTP on the embedded
@@ -120,9 +146,13 @@ func serve(t testing.TB, cfg api.Config) *harness {
 		cfg.ActsPerSecond = 1000
 		cfg.ActBurst = 1000
 	}
+	if cfg.ReadModel == nil {
+		cfg.ReadModel = startReadModel(t, cfg.Client)
+	}
 	a, err := api.New(cfg)
 	require.NoError(t, err)
 	srv := httptest.NewServer(a) // on 127.0.0.1
+	srv.Config.RegisterOnShutdown(a.Shutdown)
 	t.Cleanup(srv.Close)
 	doc, err := a.OpenAPI()
 	require.NoError(t, err)
@@ -130,7 +160,7 @@ func serve(t testing.TB, cfg api.Config) *harness {
 	doc.Servers = openapi3.Servers{{URL: srv.URL}}
 	router, err := gorillamux.NewRouter(doc)
 	require.NoError(t, err)
-	h := &harness{t: t, url: srv.URL, channel: cfg.Channel, api: a, router: router, trust: cfg.Trust}
+	h := &harness{t: t, url: srv.URL, channel: cfg.Channel, api: a, router: router, trust: cfg.Trust, readModel: cfg.ReadModel}
 	h.checked = &http.Client{Transport: documented{h}}
 	// The scenarios reach the registry through the documented surface, as a
 	// portal does; the API's member (Dataport) vouches for every party.

@@ -128,6 +128,8 @@ func (a *API) OpenAPI() (*openapi3.T, error) {
 		switch {
 		case r.path == "/metrics":
 			resp.WithContent(openapi3.Content{"text/plain": openapi3.NewMediaType().WithSchema(openapi3.NewStringSchema())})
+		case r.path == "/v1/events":
+			resp.WithContent(openapi3.Content{"text/event-stream": openapi3.NewMediaType().WithSchemaRef(respSchema)})
 		case strings.HasSuffix(r.path, ".xml"):
 			resp.WithContent(openapi3.Content{"application/xml": openapi3.NewMediaType().WithSchema(openapi3.NewStringSchema())})
 		case respSchema != nil:

@@ -28,6 +28,11 @@ type ListPage struct {
 // keyed by the request's path and query; read runs on a miss.
 func (a *API) cached(c *gin.Context, read func() ([]byte, error)) ([]byte, error) {
 	version, cacheable := a.cfg.Client.StateVersion()
+	if a.cfg.ReadModel != nil {
+		// Acts answer once the read model has their block: keyed by its
+		// progress, a cached answer is never older than the caller's act.
+		version, cacheable = a.cfg.ReadModel.Next(), true
+	}
 	key := c.Request.URL.RequestURI()
 	if cacheable {
 		if out, ok := a.cache.get(version, key); ok {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/efa-marktplatz/registry/client"
 	"github.com/efa-marktplatz/registry/proof"
+	"github.com/efa-marktplatz/registry/readmodel"
 	"github.com/efa-marktplatz/registry/schema"
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -74,7 +75,7 @@ func (a *API) routeTable() []route {
 					return nil, err
 				}
 			}
-			return cl.Record(ctx, ref(c.Param("id"), v))
+			return a.readRecord(ctx, ref(c.Param("id"), v))
 		}
 	}
 	history := func(kind schema.Record) lister {
@@ -141,10 +142,15 @@ func (a *API) routeTable() []route {
 		// Reads.
 		get("/v1/parties/:id", "parties", "A party", schema.Party{}, record(func(id string, _ schema.Uint) schema.Ref { return schema.PartyRef(id) })),
 		list("/v1/parties/:id/history", "parties", "Every committed change of a party, newest first", schema.HistoryEntry{}, nil, history(schema.RecordParty)),
-		list("/v1/offerings", "offerings", "Offerings, optionally filtered by one of themenfeld, supplier, anbieter, status, leika", schema.Offering{},
+		list("/v1/offerings", "offerings", "Offerings, filtered by any of themenfeld, supplier, anbieter, status, leika and a text search q, sorted by sort", schema.Offering{},
 			[]queryParam{{"themenfeld", "one of the 14 OZG Themenfelder"}, {"supplier", "party id of the supplier"}, {"anbieter", "party id of the Anbieter"},
-				{"status", "SUBMITTED, PUBLISHED or WITHDRAWN (any case)"}, {"leika", "a LeiKa key (14 digits)"}},
+				{"status", "SUBMITTED, PUBLISHED or WITHDRAWN (any case)"}, {"leika", "a LeiKa key (14 digits)"},
+				{"q", "words that must all occur (each as a word prefix, any case and accents) in the title, description, OZG-IDs, LeiKa keys or the supplier's id or name"},
+				{"sort", "id (default), title, created or updated; - before it for descending"}},
 			func(ctx context.Context, c *gin.Context, p client.PageRequest) (*schema.Page[json.RawMessage], error) {
+				if a.projected(schema.RecordOffering) {
+					return a.listProjected(ctx, c, schema.RecordOffering, schema.OfferingFilters, p)
+				}
 				f, err := oneFilter(c, schema.OfferingFilters...)
 				if err != nil {
 					return nil, err
@@ -161,10 +167,14 @@ func (a *API) routeTable() []route {
 				return cl.PriceModels(ctx, c.Param("id"), p)
 			}),
 		get("/v1/offerings/:id/price-models/:version", "price models", "A price-model version", schema.PriceModel{}, record(schema.PriceModelRef)),
-		list("/v1/agreements", "agreements", "Agreements, optionally filtered by one of customer, supplier, anbieter, status, offering", schema.Agreement{},
+		list("/v1/agreements", "agreements", "Agreements, filtered by any of customer, supplier, anbieter, status, offering, sorted by sort", schema.Agreement{},
 			[]queryParam{{"customer", "party id of the customer"}, {"supplier", "party id of the supplier"}, {"anbieter", "party id of the Anbieter"},
-				{"status", "INTEREST, FEES_ENTERED, APPROVED, CONCLUDED, FEE_CHANGE_PENDING or TERMINATED (any case)"}, {"offering", "offering id"}},
+				{"status", "INTEREST, FEES_ENTERED, APPROVED, CONCLUDED, FEE_CHANGE_PENDING or TERMINATED (any case)"}, {"offering", "offering id"},
+				{"sort", "id (default), created or updated; - before it for descending"}},
 			func(ctx context.Context, c *gin.Context, p client.PageRequest) (*schema.Page[json.RawMessage], error) {
+				if a.projected(schema.RecordAgreement) {
+					return a.listProjected(ctx, c, schema.RecordAgreement, schema.AgreementFilters, p)
+				}
 				f, err := oneFilter(c, schema.AgreementFilters...)
 				if err != nil {
 					return nil, err
@@ -225,6 +235,14 @@ func (a *API) routeTable() []route {
 		{method: http.MethodGet, path: "/v1/invoices/:id/xrechnung.xml", tag: "settlement",
 			summary: "The invoice as XRechnung 3.0 (UBL 2.1 Invoice, or CreditNote for a credit note), BT-10 the customer's Leitweg-ID; 409 names a party's missing detail",
 			status:  http.StatusOK, response: "", handler: a.xrechnung},
+
+		// The event feed.
+		{method: http.MethodGet, path: "/v1/events", tag: "events",
+			summary: "Server-Sent Events: every committed act as one event (id: its ledger position block-txIndex; event: the act; data: an Event), in ledger order, then live. Reconnect with Last-Event-ID to receive exactly the events after it. Without it (or after), the stream starts after the newest event. A comment line is a heartbeat; a final \"disconnect\" event (data: Disconnect) says why the server ended the stream (a slow consumer, shutdown). 404 without a read model.",
+			status:  http.StatusOK, query: []queryParam{{"record", "record kind: party, offering, priceModel, agreement, invoice, …"}, {"id", "record id, as the event names it"},
+				{"party", "a party the record names (the party itself, customer, supplier, Anbieter)"}, {"act", "act types, comma-separated (e.g. Order,Approve)"},
+				{"after", "an event id to start after, for clients that cannot set Last-Event-ID"}},
+			response: readmodel.Event{}, handler: a.eventsHandler},
 
 		// Auditors.
 		{method: http.MethodGet, path: "/v1/agreements/:id/terms", tag: "auditors",

@@ -91,10 +91,10 @@ func testHTTPSettlement(t *testing.T, h *harness) {
 	require.Equal(t, schema.VATNotSubject, inv.VATCategory, "the VAT treatment of the price model the fees in force rest on (the adjustment is not approved)")
 	require.Equal(t, inv.Net, inv.Total)
 	var listed struct{ Items []schema.Invoice }
-	h.get("/v1/invoices?agreement=" + deals[0].ID).json(t, &listed)
+	h.get("/v1/invoices?agreement="+deals[0].ID).json(t, &listed)
 	require.Len(t, listed.Items, 1)
 	require.Equal(t, http.StatusBadRequest, h.get("/v1/invoices?year=12").status)
-	h.get("/v1/invoices/" + url.PathEscape(inv.ID)).json(t, &inv)
+	h.get("/v1/invoices/"+url.PathEscape(inv.ID)).json(t, &inv)
 
 	xmlPath := "/v1/invoices/" + url.PathEscape(inv.ID) + "/xrechnung.xml"
 	r = h.get(xmlPath)

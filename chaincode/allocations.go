@@ -427,7 +427,7 @@ func (c *Registry) AdjustFees(ctx contractapi.TransactionContextInterface, messa
 		if err := a.EnterFees(fv.Version, fv.TermsHash); err != nil {
 			return "", err
 		}
-		if _, err := agreements.save(t, "FeesAdjusted", a, old, &v.act); err != nil {
+		if _, err := agreements.save(t, schema.ActFeesAdjusted, a, old, &v.act); err != nil {
 			return "", err
 		}
 		adjusted = append(adjusted, fv)
@@ -436,7 +436,7 @@ func (c *Registry) AdjustFees(ctx contractapi.TransactionContextInterface, messa
 	if err != nil {
 		return "", fmt.Errorf("encode adjustment: %w", err)
 	}
-	if err := t.emit("FeesAdjusted", schema.RecordOffering, o.Offering, "", raw); err != nil {
+	if err := t.emit(schema.ActFeesAdjusted, schema.RecordOffering, o.Offering, "", raw); err != nil {
 		return "", err
 	}
 	return string(raw), nil

@@ -50,7 +50,7 @@ func (c *Registry) RecordFigures(ctx contractapi.TransactionContextInterface, ba
 	if err != nil {
 		return "", fmt.Errorf("encode figures: %w", err)
 	}
-	if err := t.emit("FiguresRecorded", schema.RecordFigure, b.Kind+"/"+schema.YearKey(b.Year), "", raw); err != nil {
+	if err := t.emit(schema.ActFiguresRecorded, schema.RecordFigure, b.Kind+"/"+schema.YearKey(b.Year), "", raw); err != nil {
 		return "", err
 	}
 	return string(raw), nil

@@ -140,3 +140,32 @@ func (e *Embedded) TxBlock(_ context.Context, txID string) (uint64, error) {
 
 // Channel implements Backend.
 func (e *Embedded) Channel() string { return e.l.ChannelID() }
+
+// Changes implements Changer from the ledger's blocks.
+func (e *Embedded) Changes(ctx context.Context, from uint64) iter.Seq2[*BlockChanges, error] {
+	return func(yield func(*BlockChanges, error) bool) {
+		for b, err := range e.l.Blocks(ctx, from) {
+			if err != nil {
+				yield(nil, embeddedErr(err))
+				return
+			}
+			out := &BlockChanges{Number: b.Header.Number}
+			for i, t := range b.Transactions {
+				if !t.Valid() || t.Chaincode != e.chaincode {
+					continue
+				}
+				tc := &TxChanges{Index: uint32(i), ID: t.ID, Timestamp: t.Timestamp}
+				if t.Event != nil {
+					tc.Event = &Event{BlockNumber: b.Header.Number, TxID: t.ID, Chaincode: t.Chaincode, Name: t.Event.Name, Payload: t.Event.Payload}
+				}
+				for _, w := range t.RWSet.Writes {
+					tc.Writes = append(tc.Writes, Write{Key: w.Key, Value: w.Value, Delete: w.IsDelete})
+				}
+				out.Transactions = append(out.Transactions, tc)
+			}
+			if !yield(out, nil) {
+				return
+			}
+		}
+	}
+}

@@ -180,3 +180,20 @@ func compositeKey(objectType string, attrs ...string) string {
 	}
 	return b.String()
 }
+
+// ActPrefix is the start of the keys of every act on a record: the keys
+// of its acts are ActPrefix followed by the act's zero-padded sequence
+// number and a NUL, so they sort in order.
+func ActPrefix(kind Record, id string) string {
+	return compositeKey(ActObject, ActAttributes(kind, id)...)
+}
+
+// SplitKey takes a composite state key apart into its object type and
+// attributes; ok is false for a key that is not composite.
+func SplitKey(key string) (objectType string, attrs []string, ok bool) {
+	if len(key) < 2 || key[0] != 0 || key[len(key)-1] != 0 {
+		return "", nil, false
+	}
+	parts := strings.Split(key[1:len(key)-1], "\x00")
+	return parts[0], parts[1:], true
+}

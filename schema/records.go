@@ -121,6 +121,23 @@ type Event struct {
 	TxID       string `json:"txId"`
 }
 
+// ActFeesAdjusted is the act of the September fee adjustment. It changes
+// many agreements in one transaction; its event names the offering and
+// hashes the adjustment's answer (the fee versions entered), which is not a
+// stored record.
+const ActFeesAdjusted = "FeesAdjusted"
+
+// ActFiguresRecorded records a batch of reference figures (one record per
+// subject) in one transaction; its event names the batch, kind/year, and
+// hashes the batch's answer.
+const ActFiguresRecorded = "FiguresRecorded"
+
+// HashesRecord reports whether the event's RecordHash is the hash of the
+// record it names as its transaction stored it: every act's event but
+// those that sum up several records (the fee adjustment, a batch of
+// figures).
+func (e Event) HashesRecord() bool { return e.Act != ActFeesAdjusted && e.Act != ActFiguresRecorded }
+
 // Page is one page of a listing.
 type Page[T any] struct {
 	Items    []T    `json:"items"`

@@ -52,6 +52,8 @@ type config struct {
 	fabricAdminCert, fabricAdminKey, fabricAwait    string
 	trustRoots                                      string
 	pprofListen                                     string
+	readModel                                       string
+	rebuildReadModel, verifyReadModel               bool
 }
 
 func main() {
@@ -117,6 +119,9 @@ func parse(args []string) (*config, error) {
 	str(&c.trustRoots, "trust-roots", "", "root certificates (MSPID.pem files) /terms and /verification check bundles against "+
 		"(default: the embedded ledger's CAs, or the --fabric-network's orgs)")
 	str(&c.pprofListen, "pprof-listen", "", "address to serve Go profiles (net/http/pprof) on, apart from the API; off by default")
+	str(&c.readModel, "read-model", "", "SQLite file of the read model (default DATA/read-model.sqlite); built from the ledger when missing")
+	fs.BoolVar(&c.rebuildReadModel, "rebuild-read-model", false, "remove the read model and rebuild it from the ledger before serving")
+	fs.BoolVar(&c.verifyReadModel, "verify-read-model", false, "check every projected record against its event's hash and its acts before serving")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -300,8 +305,18 @@ func run(ctx context.Context, cfg *config, logger *slog.Logger, ready chan<- str
 	if trust == nil {
 		logger.Warn("no root certificates configured: /terms and /verification report every bundle as unverified; set --trust-roots")
 	}
+	proj, err := startReadModel(ctx, cfg, b.relay, logger)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := proj.stop(); err != nil {
+			logger.Error("closing the read model", "err", err)
+		}
+	}()
 	a, err := api.New(api.Config{Client: b.relay, Admin: b.admin, Channel: b.channel, AdminToken: token, Trust: trust,
-		CORSOrigins: origins, TrustedProxies: proxies, Health: b.health, ActsPerSecond: cfg.actsPerSecond, Logger: logger})
+		CORSOrigins: origins, TrustedProxies: proxies, Health: b.health, ActsPerSecond: cfg.actsPerSecond, Logger: logger,
+		ReadModel: proj.store})
 	if err != nil {
 		return err
 	}
@@ -311,6 +326,7 @@ func run(ctx context.Context, cfg *config, logger *slog.Logger, ready chan<- str
 	}
 	srv := &http.Server{Handler: a, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 90 * time.Second, IdleTimeout: 2 * time.Minute}
+	srv.RegisterOnShutdown(a.Shutdown) // event streams end, with a final event
 	logger.Info("registry-api serving", "address", "http://"+ln.Addr().String(), "backend", cfg.backend,
 		"memberToken", source, "startup", time.Since(began).Round(time.Millisecond).String())
 	if ready != nil {

@@ -1,0 +1,333 @@
+package readmodel
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/efa-marktplatz/registry/client"
+	"github.com/efa-marktplatz/registry/schema"
+)
+
+// projected are the record kinds the read model keeps, with their acts.
+var projected = []schema.Record{schema.RecordParty, schema.RecordOffering, schema.RecordAgreement}
+
+func isProjected(kind string) bool {
+	for _, r := range projected {
+		if string(r) == kind {
+			return true
+		}
+	}
+	return false
+}
+
+// Project follows the source from the next block on and applies every
+// block, until ctx ends or a block cannot be applied. A stream that fails
+// (the ledger unreachable) is opened again after a pause; a projection
+// error (ErrMismatch, a gap) stops it, is kept for Failed and WaitFor, and
+// is returned.
+func (s *Store) Project(ctx context.Context, src client.Changer, log *slog.Logger) error {
+	pause := 100 * time.Millisecond
+	for {
+		for b, err := range src.Changes(ctx, s.Next()) {
+			if err != nil {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				log.Warn("read model: block stream failed; reopening", "err", err, "next", s.Next(), "pause", pause)
+				break
+			}
+			if err := s.Apply(ctx, b); err != nil {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				s.fail(err)
+				log.Error("read model: projection stopped", "err", err, "block", b.Number)
+				return err
+			}
+			pause = 100 * time.Millisecond
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-s.closed:
+			return ErrClosed
+		case <-time.After(pause):
+		}
+		pause = min(2*pause, 5*time.Second)
+	}
+}
+
+func (s *Store) fail(err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.failed == nil {
+		s.failed = err
+		close(s.grown)
+		s.grown = make(chan struct{})
+	}
+}
+
+// Apply projects one block in one SQLite transaction, with the checkpoint.
+// A block before the checkpoint is skipped (a stream may repeat one); a
+// block after it is a gap and refused.
+func (s *Store) Apply(ctx context.Context, b *client.BlockChanges) error {
+	next := s.Next()
+	if b.Number < next {
+		return nil
+	}
+	if b.Number > next {
+		return fmt.Errorf("readmodel: block %d follows block %d: a gap", b.Number, next-1)
+	}
+	sqlTx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("readmodel: begin block %d: %w", b.Number, err)
+	}
+	head, err := s.applyBlock(ctx, sqlTx, b)
+	if err == nil {
+		_, err = sqlTx.ExecContext(ctx, `UPDATE meta SET value = ? WHERE name = 'next'`, strconv.FormatUint(b.Number+1, 10))
+	}
+	if err != nil {
+		return errors.Join(err, sqlTx.Rollback())
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return fmt.Errorf("readmodel: commit block %d: %w", b.Number, err)
+	}
+	s.mu.Lock()
+	s.next = b.Number + 1
+	if head > 0 {
+		s.head = head
+	}
+	close(s.grown)
+	s.grown = make(chan struct{})
+	s.mu.Unlock()
+	return nil
+}
+
+// applyBlock applies a block's transactions and returns the last event's
+// sequence number (0 if it had none).
+func (s *Store) applyBlock(ctx context.Context, q *sql.Tx, b *client.BlockChanges) (int64, error) {
+	var head int64
+	for _, t := range b.Transactions {
+		pos := order(b.Number, t.Index)
+		var touched []schema.Ref
+		seen := map[schema.Ref]bool{}
+		written := map[string][]byte{}
+		for _, w := range t.Writes {
+			written[w.Key] = w.Value
+			obj, attrs, ok := schema.SplitKey(w.Key)
+			if !ok {
+				continue
+			}
+			var ref schema.Ref
+			switch {
+			case isProjected(obj) && len(attrs) == 1:
+				ref = schema.Ref{Record: schema.Record(obj), ID: attrs[0]}
+			case obj == schema.ActObject && len(attrs) == 3 && isProjected(attrs[0]):
+				ref = schema.Ref{Record: schema.Record(attrs[0]), ID: attrs[1]}
+			default:
+				continue
+			}
+			if w.Delete {
+				if _, err := q.ExecContext(ctx, `DELETE FROM state WHERE key = ?`, w.Key); err != nil {
+					return 0, fmt.Errorf("readmodel: block %d: %w", b.Number, err)
+				}
+			} else if _, err := q.ExecContext(ctx, `INSERT INTO state(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`, w.Key, w.Value); err != nil {
+				return 0, fmt.Errorf("readmodel: block %d: %w", b.Number, err)
+			}
+			if !seen[ref] {
+				seen[ref] = true
+				touched = append(touched, ref)
+			}
+		}
+		var ev *schema.Event
+		if t.Event != nil {
+			ev = &schema.Event{}
+			if err := json.Unmarshal(t.Event.Payload, ev); err != nil {
+				return 0, fmt.Errorf("%w: block %d, tx %s: its event does not decode: %v", ErrMismatch, b.Number, t.ID, err)
+			}
+			if err := checkEvent(ev, t, written); err != nil {
+				return 0, fmt.Errorf("%w: block %d, tx %s: %v", ErrMismatch, b.Number, t.ID, err)
+			}
+		}
+		for _, ref := range touched {
+			if err := s.refresh(ctx, q, ref, pos, ev); err != nil {
+				return 0, fmt.Errorf("readmodel: block %d, %s %s: %w", b.Number, ref.Record, ref.ID, err)
+			}
+		}
+		if ev != nil {
+			seq, err := s.addEvent(ctx, q, b.Number, t, ev)
+			if err != nil {
+				return 0, fmt.Errorf("readmodel: block %d, event of %s: %w", b.Number, t.ID, err)
+			}
+			head = seq
+		}
+	}
+	return head, nil
+}
+
+// checkEvent checks the record an event names against the value its
+// transaction wrote.
+func checkEvent(ev *schema.Event, t *client.TxChanges, written map[string][]byte) error {
+	if ev.TxID != t.ID {
+		return fmt.Errorf("the event names transaction %s", ev.TxID)
+	}
+	if !ev.HashesRecord() {
+		return nil
+	}
+	ref, err := schema.ParseRef("id", schema.Record(ev.Record), ev.ID)
+	if err != nil {
+		return fmt.Errorf("the event names %s %q: %v", ev.Record, ev.ID, err)
+	}
+	value, ok := written[ref.Key()]
+	if !ok {
+		return fmt.Errorf("its transaction did not write %s %s, which its event names", ev.Record, ev.ID)
+	}
+	sum := sha256.Sum256(value)
+	if got := "0x" + hex.EncodeToString(sum[:]); got != ev.RecordHash {
+		return fmt.Errorf("%s %s hashes to %s, its event says %s", ev.Record, ev.ID, got, ev.RecordHash)
+	}
+	return nil
+}
+
+// order is a position as one integer: what "created" and "updated" sort by.
+func order(block uint64, tx uint32) int64 { return int64(block)<<20 | int64(tx) }
+
+// refresh rebuilds a record's read form from the mirrored state, and its
+// row in the listing tables.
+func (s *Store) refresh(ctx context.Context, q *sql.Tx, ref schema.Ref, pos int64, ev *schema.Event) error {
+	var stored []byte
+	err := q.QueryRowContext(ctx, `SELECT value FROM state WHERE key = ?`, ref.Key()).Scan(&stored)
+	if errors.Is(err, sql.ErrNoRows) {
+		return s.drop(ctx, q, ref)
+	}
+	if err != nil {
+		return err
+	}
+	acts, err := actsOf(ctx, q, ref)
+	if err != nil {
+		return err
+	}
+	body, err := schema.ReadOf(stored, acts)
+	if err != nil {
+		return err
+	}
+	sum := sha256.Sum256(stored)
+	hash := "0x" + hex.EncodeToString(sum[:])
+	if _, err := q.ExecContext(ctx, `INSERT INTO records(kind, id, body, block, tx) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT(kind, id) DO UPDATE SET body = excluded.body, block = excluded.block, tx = excluded.tx`,
+		string(ref.Record), ref.ID, body, pos>>20, pos&(1<<20-1)); err != nil {
+		return err
+	}
+	if ev != nil && ev.HashesRecord() && ev.Record == string(ref.Record) && ev.ID == ref.ID {
+		if _, err := q.ExecContext(ctx, `INSERT INTO checked(kind, id, stored_hash) VALUES (?, ?, ?)
+			ON CONFLICT(kind, id) DO UPDATE SET stored_hash = excluded.stored_hash`, string(ref.Record), ref.ID, hash); err != nil {
+			return err
+		}
+	} else if _, err := q.ExecContext(ctx, `DELETE FROM checked WHERE kind = ? AND id = ?`, string(ref.Record), ref.ID); err != nil {
+		return err
+	}
+	switch ref.Record {
+	case schema.RecordOffering:
+		return s.indexOffering(ctx, q, stored, pos)
+	case schema.RecordAgreement:
+		return indexAgreement(ctx, q, stored, pos)
+	}
+	return nil
+}
+
+func actsOf(ctx context.Context, q *sql.Tx, ref schema.Ref) ([][]byte, error) {
+	prefix := schema.ActPrefix(ref.Record, ref.ID)
+	rows, err := q.QueryContext(ctx, `SELECT value FROM state WHERE key >= ? AND key < ? ORDER BY key`, prefix, prefix+string(utf8.MaxRune))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var acts [][]byte
+	for rows.Next() {
+		var v []byte
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		acts = append(acts, v)
+	}
+	return acts, rows.Err()
+}
+
+func (s *Store) drop(ctx context.Context, q *sql.Tx, ref schema.Ref) error {
+	stmts := []string{`DELETE FROM records WHERE kind = ? AND id = ?`, `DELETE FROM checked WHERE kind = ? AND id = ?`}
+	for _, st := range stmts {
+		if _, err := q.ExecContext(ctx, st, string(ref.Record), ref.ID); err != nil {
+			return err
+		}
+	}
+	var more []string
+	switch ref.Record {
+	case schema.RecordOffering:
+		more = []string{`DELETE FROM offerings WHERE id = ?`, `DELETE FROM offering_leika WHERE id = ?`, `DELETE FROM offerings_fts WHERE id = ?`}
+	case schema.RecordAgreement:
+		more = []string{`DELETE FROM agreements WHERE id = ?`}
+	}
+	for _, st := range more {
+		if _, err := q.ExecContext(ctx, st, ref.ID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Store) indexOffering(ctx context.Context, q *sql.Tx, stored []byte, pos int64) error {
+	var o schema.Offering
+	if err := json.Unmarshal(stored, &o); err != nil {
+		return fmt.Errorf("decode offering: %w", err)
+	}
+	if _, err := q.ExecContext(ctx, `INSERT INTO offerings(id, supplier, anbieter, status, themenfeld, title, created, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT(id) DO UPDATE SET supplier = excluded.supplier, anbieter = excluded.anbieter, status = excluded.status,
+		themenfeld = excluded.themenfeld, title = excluded.title, updated = excluded.updated`,
+		o.Offering, o.Supplier, o.Anbieter, o.Status, o.Themenfeld, o.Title, pos, pos); err != nil {
+		return err
+	}
+	if _, err := q.ExecContext(ctx, `DELETE FROM offering_leika WHERE id = ?`, o.Offering); err != nil {
+		return err
+	}
+	for _, k := range o.LeiKaKeys {
+		if _, err := q.ExecContext(ctx, `INSERT OR IGNORE INTO offering_leika(leika, id) VALUES (?, ?)`, k, o.Offering); err != nil {
+			return err
+		}
+	}
+	supplier := o.Supplier
+	var name string
+	err := q.QueryRowContext(ctx, `SELECT json_extract(body, '$.name') FROM records WHERE kind = 'party' AND id = ?`, o.Supplier).Scan(&name)
+	if err == nil {
+		supplier += " " + name
+	} else if !errors.Is(err, sql.ErrNoRows) {
+		return err
+	}
+	if _, err := q.ExecContext(ctx, `DELETE FROM offerings_fts WHERE id = ?`, o.Offering); err != nil {
+		return err
+	}
+	_, err = q.ExecContext(ctx, `INSERT INTO offerings_fts(id, title, description, ozg, leika, supplier) VALUES (?, ?, ?, ?, ?, ?)`,
+		o.Offering, o.Title, o.Description, strings.Join(o.OZGIDs, " "), strings.Join(o.LeiKaKeys, " "), supplier)
+	return err
+}
+
+func indexAgreement(ctx context.Context, q *sql.Tx, stored []byte, pos int64) error {
+	var a schema.Agreement
+	if err := json.Unmarshal(stored, &a); err != nil {
+		return fmt.Errorf("decode agreement: %w", err)
+	}
+	_, err := q.ExecContext(ctx, `INSERT INTO agreements(id, customer, supplier, anbieter, offering, status, created, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT(id) DO UPDATE SET customer = excluded.customer, supplier = excluded.supplier, anbieter = excluded.anbieter,
+		offering = excluded.offering, status = excluded.status, updated = excluded.updated`,
+		a.ID, a.Customer, a.Supplier, a.Anbieter, a.Offering, a.Status, pos, pos)
+	return err
+}
