@@ -26,6 +26,7 @@ import (
 	"github.com/efa-marktplatz/registry/proof"
 	"github.com/efa-marktplatz/registry/readmodel"
 	"github.com/efa-marktplatz/registry/schema"
+	"github.com/efa-marktplatz/registry/webhook"
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -66,6 +67,9 @@ type Config struct {
 	// (readmodel.Store.Project). Without it, reads go to the ledger and
 	// there is no feed.
 	ReadModel *readmodel.Store
+	// Webhooks, when set, serves the member's webhook subscriptions
+	// (/v1/webhooks); it runs apart (webhook.Service.Run).
+	Webhooks *webhook.Service
 	// Events tunes the event feed.
 	Events EventsConfig
 	// Logger receives the access log (default slog.Default()).

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/efa-marktplatz/registry/api"
 	"github.com/efa-marktplatz/registry/chaincode"
@@ -25,6 +26,7 @@ import (
 	"github.com/efa-marktplatz/registry/proof"
 	"github.com/efa-marktplatz/registry/readmodel"
 	"github.com/efa-marktplatz/registry/schema"
+	"github.com/efa-marktplatz/registry/webhook"
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
@@ -58,25 +60,39 @@ type harness struct {
 	readModel *readmodel.Store
 }
 
+// Webhook delivery in the tests: quick retries, pausing after five failures.
+var webhookOptions = webhook.Options{Timeout: 300 * time.Millisecond, Backoff: 10 * time.Millisecond, MaxBackoff: 100 * time.Millisecond, MaxFailures: 5}
+
+// startWebhooks runs webhook deliveries from the read model until the test
+// ends.
+func startWebhooks(t testing.TB, rm *readmodel.Store) *webhook.Service {
+	t.Helper()
+	opts := webhookOptions
+	opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	svc, err := webhook.Open(context.Background(), filepath.Join(t.TempDir(), "webhooks.sqlite"), rm, opts)
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- svc.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		require.NoError(t, <-done)
+		require.NoError(t, svc.Close())
+	})
+	return svc
+}
+
 // startReadModel projects the ledger into a new read model until the test
 // ends, and returns once it has caught up.
 func startReadModel(t testing.TB, cl *client.Client) *readmodel.Store {
 	t.Helper()
 	ctx := context.Background()
-	rm, err := readmodel.Open(ctx, filepath.Join(t.TempDir(), "read-model.sqlite"))
+	rm, stop, err := readmodel.Start(ctx, filepath.Join(t.TempDir(), "read-model.sqlite"), cl, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	require.NoError(t, err)
-	pctx, cancel := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- rm.Project(pctx, cl, slog.New(slog.NewTextHandler(io.Discard, nil))) }()
 	t.Cleanup(func() {
-		cancel()
-		require.ErrorIs(t, <-done, context.Canceled, "the projection ran until the test ended")
 		require.NoError(t, rm.Verify(ctx), "the read model is consistent at the end of the test")
-		require.NoError(t, rm.Close())
+		require.NoError(t, stop(), "the projection ran until the test ended")
 	})
-	height, err := cl.Height(ctx)
-	require.NoError(t, err)
-	require.NoError(t, rm.WaitFor(ctx, height-1))
 	return rm
 }
 
@@ -148,6 +164,9 @@ func serve(t testing.TB, cfg api.Config) *harness {
 	}
 	if cfg.ReadModel == nil {
 		cfg.ReadModel = startReadModel(t, cfg.Client)
+	}
+	if cfg.Webhooks == nil {
+		cfg.Webhooks = startWebhooks(t, cfg.ReadModel)
 	}
 	a, err := api.New(cfg)
 	require.NoError(t, err)

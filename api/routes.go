@@ -10,6 +10,7 @@ import (
 	"github.com/efa-marktplatz/registry/proof"
 	"github.com/efa-marktplatz/registry/readmodel"
 	"github.com/efa-marktplatz/registry/schema"
+	"github.com/efa-marktplatz/registry/webhook"
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
@@ -243,6 +244,19 @@ func (a *API) routeTable() []route {
 				{"party", "a party the record names (the party itself, customer, supplier, Anbieter)"}, {"act", "act types, comma-separated (e.g. Order,Approve)"},
 				{"after", "an event id to start after, for clients that cannot set Last-Event-ID"}},
 			response: readmodel.Event{}, handler: a.eventsHandler},
+
+		// Webhooks (member administration).
+		{method: http.MethodPost, path: "/v1/webhooks", tag: "events", member: true, body: webhook.NewSubscription{}, response: webhook.Created{},
+			summary: "Register a webhook: every event that passes the filter is POSTed to the URL, in ledger order, at least once, signed (Registry-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, t.body)>), de-duplicated by Registry-Event-Id; retried with exponential backoff and paused after failing too often. The secret is answered once.",
+			status:  http.StatusCreated, handler: a.createWebhook},
+		{method: http.MethodGet, path: "/v1/webhooks", tag: "events", member: true, summary: "The webhooks and their delivery state",
+			status: http.StatusOK, response: Subscriptions{}, handler: a.listWebhooks},
+		{method: http.MethodGet, path: "/v1/webhooks/:id", tag: "events", member: true, summary: "A webhook's delivery state: cursor, failures, next attempt, last error, active or paused",
+			status: http.StatusOK, response: webhook.Subscription{}, handler: a.getWebhook},
+		{method: http.MethodDelete, path: "/v1/webhooks/:id", tag: "events", member: true, summary: "Remove a webhook",
+			status: http.StatusNoContent, handler: a.deleteWebhook},
+		{method: http.MethodPost, path: "/v1/webhooks/:id/resume", tag: "events", member: true, body: struct{}{},
+			summary: "Resume a paused webhook at its cursor (body {})", status: http.StatusOK, response: webhook.Subscription{}, handler: a.resumeWebhook},
 
 		// Auditors.
 		{method: http.MethodGet, path: "/v1/agreements/:id/terms", tag: "auditors",

@@ -314,9 +314,18 @@ func run(ctx context.Context, cfg *config, logger *slog.Logger, ready chan<- str
 			logger.Error("closing the read model", "err", err)
 		}
 	}()
+	hooks, stopHooks, err := startWebhooks(ctx, cfg, proj.store, logger)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := stopHooks(); err != nil {
+			logger.Error("stopping the webhooks", "err", err)
+		}
+	}()
 	a, err := api.New(api.Config{Client: b.relay, Admin: b.admin, Channel: b.channel, AdminToken: token, Trust: trust,
 		CORSOrigins: origins, TrustedProxies: proxies, Health: b.health, ActsPerSecond: cfg.actsPerSecond, Logger: logger,
-		ReadModel: proj.store})
+		ReadModel: proj.store, Webhooks: hooks})
 	if err != nil {
 		return err
 	}

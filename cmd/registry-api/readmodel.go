@@ -11,12 +11,30 @@ import (
 
 	"github.com/efa-marktplatz/registry/client"
 	"github.com/efa-marktplatz/registry/readmodel"
+	"github.com/efa-marktplatz/registry/webhook"
 )
 
 // projection is the running read model.
 type projection struct {
 	store *readmodel.Store
 	stop  func() error
+}
+
+// startWebhooks opens the webhook subscriptions in DATA/webhooks.sqlite
+// (kept apart from the read model, which is rebuildable) and runs their
+// deliveries until stop.
+func startWebhooks(ctx context.Context, cfg *config, rm *readmodel.Store, logger *slog.Logger) (*webhook.Service, func() error, error) {
+	svc, err := webhook.Open(ctx, filepath.Join(cfg.data, "webhooks.sqlite"), rm, webhook.Options{Logger: logger})
+	if err != nil {
+		return nil, nil, err
+	}
+	rctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- svc.Run(rctx) }()
+	return svc, func() error {
+		cancel()
+		return errors.Join(<-done, svc.Close())
+	}, nil
 }
 
 // startReadModel opens the read model (rebuilding it when asked, or when it
@@ -38,37 +56,32 @@ func startReadModel(ctx context.Context, cfg *config, cl *client.Client, logger 
 	} else if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
 		logger.Info("read model: missing, building it from the ledger", "path", path)
 	}
+	if cfg.verifyReadModel {
+		if err := verifyReadModel(ctx, path); err != nil {
+			return nil, err
+		}
+	}
 	began := time.Now()
-	store, err := readmodel.Open(ctx, path)
+	store, stop, err := readmodel.Start(ctx, path, cl, logger)
 	if err != nil {
 		return nil, err
 	}
-	if cfg.verifyReadModel {
-		if err := store.Verify(ctx); err != nil {
-			return nil, errors.Join(fmt.Errorf("%w (start with --rebuild-read-model to rebuild it from the ledger)", err), store.Close())
-		}
-	}
-	pctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- store.Project(pctx, cl, logger) }()
-	p := &projection{store: store, stop: func() error {
-		cancel()
-		err := <-done
-		if errors.Is(err, context.Canceled) {
-			err = nil
-		}
-		return errors.Join(err, store.Close())
-	}}
-	height, err := cl.Height(ctx)
-	if err == nil && height > 0 {
-		err = store.WaitFor(ctx, height-1)
-	}
-	if err != nil {
-		if stopErr := p.stop(); stopErr != nil && !errors.Is(stopErr, err) {
-			logger.Error("closing the read model", "err", stopErr)
-		}
-		return nil, fmt.Errorf("read model: catching up: %w", err)
-	}
+	p := &projection{store: store, stop: stop}
 	logger.Info("read model: caught up", "path", path, "blocks", store.Next(), "took", time.Since(began).Round(time.Millisecond).String())
 	return p, nil
+}
+
+// verifyReadModel checks an existing read model before it is served.
+func verifyReadModel(ctx context.Context, path string) error {
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	store, err := readmodel.Open(ctx, path)
+	if err != nil {
+		return err
+	}
+	if err := store.Verify(ctx); err != nil {
+		return errors.Join(fmt.Errorf("%w (start with --rebuild-read-model to rebuild it from the ledger)", err), store.Close())
+	}
+	return store.Close()
 }

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
+	"log/slog"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -16,6 +18,7 @@ import (
 	"github.com/efa-marktplatz/registry/internal/embedded"
 	"github.com/efa-marktplatz/registry/ledger"
 	"github.com/efa-marktplatz/registry/proof"
+	"github.com/efa-marktplatz/registry/readmodel"
 	"github.com/efa-marktplatz/registry/schema"
 	"github.com/stretchr/testify/require"
 )
@@ -36,7 +39,10 @@ func demoAPI(t *testing.T) (dir, url string) {
 	}
 	trust, err := proof.LoadRoots(filepath.Join(dir, "ledger", "msp"))
 	require.NoError(t, err)
-	a, err := api.New(api.Config{Client: as("client"), Admin: as("admin"), Channel: l.ChannelID(), AdminToken: "tok", Trust: trust})
+	rm, stop, err := readmodel.Start(context.Background(), filepath.Join(dir, "read-model.sqlite"), as("client"), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, stop()) })
+	a, err := api.New(api.Config{Client: as("client"), Admin: as("admin"), Channel: l.ChannelID(), AdminToken: "tok", Trust: trust, ReadModel: rm})
 	require.NoError(t, err)
 	srv := httptest.NewServer(a)
 	t.Cleanup(srv.Close)

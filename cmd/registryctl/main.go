@@ -62,6 +62,9 @@ const usage = `usage:
   registryctl invoices export --anbieter ID --year Y [--out DIR] [--api URL]
                                                            write an Anbieter's invoices of a year as XRechnung (NUMBER.xml)
   registryctl invoices check FILE...                       check XRechnung files against the EN 16931 and XRechnung rules
+  registryctl events         [--follow] [--checkpoint FILE] [--after ID] [--record K] [--id ID] [--party P] [--act A,B] [--api URL]
+                                                           print the event feed as JSON lines; --follow keeps it open,
+                                                           --checkpoint resumes after the last event printed
   (a message may leave out nonce and deadline: a fresh nonce and a deadline in an hour are filled in;
    the API is --api URL, else $REGISTRY_API, else http://127.0.0.1:8080)`
 
@@ -90,6 +93,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return verifyCmd(args[1:], out)
 	case "invoices":
 		return invoicesCmd(ctx, args[1:], out)
+	case "events":
+		return eventsCmd(ctx, args[1:], out)
 	}
 	return errors.New(usage)
 }
