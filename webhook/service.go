@@ -170,7 +170,9 @@ func (s *Service) Create(ctx context.Context, n NewSubscription) (*Created, erro
 }
 
 // Get returns a subscription's state.
-func (s *Service) Get(ctx context.Context, id string) (*Subscription, error) { return s.st.get(ctx, id) }
+func (s *Service) Get(ctx context.Context, id string) (*Subscription, error) {
+	return s.st.get(ctx, id)
+}
 
 // List returns every subscription.
 func (s *Service) List(ctx context.Context) ([]*Subscription, error) { return s.st.list(ctx) }
