@@ -21,6 +21,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/efa-marktplatz/registry/client"
 	"github.com/efa-marktplatz/registry/proof"
@@ -126,6 +127,9 @@ func New(cfg Config) (*API, error) {
 	var err error
 	if a.metrics, err = newMetrics(a.registry); err != nil {
 		return nil, err
+	}
+	if cfg.ReadModel != nil {
+		cfg.ReadModel.ObserveLag(func(d time.Duration) { a.metrics.lag.Observe(d.Seconds()) })
 	}
 	a.engine = gin.New()
 	a.engine.HandleMethodNotAllowed = true

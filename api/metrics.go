@@ -14,6 +14,7 @@ type metrics struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
 	submits  *prometheus.CounterVec
+	lag      prometheus.Histogram
 }
 
 func newMetrics(reg *prometheus.Registry) (*metrics, error) {
@@ -28,8 +29,12 @@ func newMetrics(reg *prometheus.Registry) (*metrics, error) {
 		submits: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "registry_submits_total", Help: "Acts relayed to the ledger by act and outcome: VALID or the validation code, refused_<code> for a chaincode refusal, unavailable.",
 		}, []string{"act", "outcome"}),
+		lag: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "registry_read_model_lag_seconds", Help: "Time from a block's commit to its projection into the read model (Fabric: from its delivery to this process).",
+			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
+		}),
 	}
-	for _, c := range []prometheus.Collector{m.requests, m.duration, m.submits, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})} {
+	for _, c := range []prometheus.Collector{m.requests, m.duration, m.submits, m.lag, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("api: metrics: %w", err)
 		}

@@ -22,6 +22,11 @@ type Changer interface {
 type BlockChanges struct {
 	Number       uint64
 	Transactions []*TxChanges
+	// Committed is when the block was committed, as near as the backend
+	// tells: the embedded ledger's block time; on Fabric, when the peer
+	// delivered it (a block carries no commit time). It measures how far a
+	// projection lags behind commit.
+	Committed time.Time
 }
 
 // TxChanges is one valid transaction: its place in the block, its

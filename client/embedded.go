@@ -149,7 +149,7 @@ func (e *Embedded) Changes(ctx context.Context, from uint64) iter.Seq2[*BlockCha
 				yield(nil, embeddedErr(err))
 				return
 			}
-			out := &BlockChanges{Number: b.Header.Number}
+			out := &BlockChanges{Number: b.Header.Number, Committed: b.Header.Timestamp}
 			for i, t := range b.Transactions {
 				if !t.Valid() || t.Chaincode != e.chaincode {
 					continue

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"iter"
+	"time"
 
 	"github.com/hyperledger/fabric-gateway/pkg/client"
 	"github.com/hyperledger/fabric-protos-go-apiv2/common"
@@ -26,11 +27,13 @@ func (f *Fabric) Changes(ctx context.Context, from uint64) iter.Seq2[*BlockChang
 			return
 		}
 		for b := range blocks {
+			received := time.Now()
 			changes, err := blockChanges(b, f.cfg.Chaincode)
 			if err != nil {
 				yield(nil, err)
 				return
 			}
+			changes.Committed = received
 			if !yield(changes, nil) {
 				return
 			}

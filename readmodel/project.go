@@ -109,7 +109,11 @@ func (s *Store) Apply(ctx context.Context, b *client.BlockChanges) error {
 	}
 	close(s.grown)
 	s.grown = make(chan struct{})
+	lag := s.lag
 	s.mu.Unlock()
+	if lag != nil && !b.Committed.IsZero() {
+		lag(time.Since(b.Committed))
+	}
 	return nil
 }
 

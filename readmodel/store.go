@@ -9,6 +9,7 @@ import (
 	"os"
 	"strconv"
 	"sync"
+	"time"
 
 	_ "modernc.org/sqlite" // the database/sql driver "sqlite"
 )
@@ -35,6 +36,16 @@ type Store struct {
 	grown  chan struct{} // closed and replaced when a block is projected
 	failed error         // why projection stopped, if it did
 	closed chan struct{}
+	lag    func(time.Duration) // observes each block's lag behind commit
+}
+
+// ObserveLag sets a function that receives, for each projected block, the
+// time from its commit (client.BlockChanges.Committed) to its projection.
+// It may be set at any time.
+func (s *Store) ObserveLag(f func(time.Duration)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.lag = f
 }
 
 const ddl = `
