@@ -110,6 +110,7 @@ func TestREADMEFirstSessionTwice(t *testing.T) {
 	}{
 		{"/v1/offerings |", ok(`"offering": "digitaler-bauantrag"`, `"status": "WITHDRAWN"`), ok(`"offering": "digitaler-bauantrag"`)},
 		{"customer=stadt-koeln", ok(`"id": "koeln-bauantrag"`), ok(`"id": "koeln-bauantrag"`)},
+		{"q=bauantrag", ok(`"offering": "digitaler-bauantrag"`), ok(`"offering": "digitaler-bauantrag"`)},
 		{"agreements/koeln-bauantrag | jq", ok(`"status": "CONCLUDED"`, `"type": "PlaceOrder"`), ok(`"status": "CONCLUDED"`)},
 		{"/v1/eip712", ok(`"name": "EfA Contract Registry"`), ok(`"name": "EfA Contract Registry"`)},
 		{"TERMS=", ok(), ok()},
@@ -127,6 +128,7 @@ func TestREADMEFirstSessionTwice(t *testing.T) {
 		{"invoices export", ok("5 XRechnung files of govdigital for"), ok("5 XRechnung files of govdigital for")},
 		{"invoices check", ok(": OK (EN 16931, XRechnung 3.0)"), ok(": OK (EN 16931, XRechnung 3.0)")},
 		{"validate-xsd", ok(": VALID (UBL 2.1 CreditNote schema)", ": VALID (UBL 2.1 Invoice schema)"), ok(": VALID (UBL 2.1 Invoice schema)")},
+		{"registryctl events", ok(`"recordId":"koeln-`, `"act":"`), ok(`"recordId":"koeln-`)},
 	}
 	require.Len(t, cmds, len(expected), "every command of the session has its expected outcome here:\n%s", strings.Join(cmds, "\n"))
 	for i, c := range cmds {
