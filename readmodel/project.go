@@ -36,6 +36,25 @@ func isProjected(kind string) bool {
 // error (ErrMismatch, a gap) stops it, is kept for Failed and WaitFor, and
 // is returned.
 func (s *Store) Project(ctx context.Context, src client.Changer, log *slog.Logger) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() { // Close ends the projection too
+		select {
+		case <-s.closed:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	err := s.project(ctx, src, log)
+	select {
+	case <-s.closed:
+		return ErrClosed
+	default:
+		return err
+	}
+}
+
+func (s *Store) project(ctx context.Context, src client.Changer, log *slog.Logger) error {
 	pause := 100 * time.Millisecond
 	for {
 		for b, err := range src.Changes(ctx, s.Next()) {
@@ -86,7 +105,7 @@ func (s *Store) Apply(ctx context.Context, b *client.BlockChanges) error {
 		return nil
 	}
 	if b.Number > next {
-		return fmt.Errorf("readmodel: block %d follows block %d: a gap", b.Number, next-1)
+		return fmt.Errorf("readmodel: block %d comes where block %d is expected: a gap", b.Number, next)
 	}
 	sqlTx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {

@@ -88,6 +88,9 @@ func (s *Store) List(ctx context.Context, kind schema.Record, l Listing) (*Page,
 	if !ok {
 		return nil, fmt.Errorf("readmodel: no listing of %s", kind)
 	}
+	if l.Limit < 1 {
+		return nil, fmt.Errorf("readmodel: list %s: a page of %d", kind, l.Limit)
+	}
 	col, desc := strings.CutPrefix(l.Sort, "-")
 	if col == "" {
 		col = "id"
@@ -113,8 +116,12 @@ func (s *Store) List(ctx context.Context, kind schema.Record, l Listing) (*Page,
 		if kind != schema.RecordOffering {
 			return nil, fmt.Errorf("readmodel: no text search on %s", kind)
 		}
+		q := ftsQuery(l.Text)
+		if q == "" {
+			return nil, fmt.Errorf("readmodel: a search without words")
+		}
 		where = append(where, "t.id IN (SELECT id FROM offerings_fts WHERE offerings_fts MATCH ?)")
-		args = append(args, ftsQuery(l.Text))
+		args = append(args, q)
 	}
 	digest := listingDigest(kind, names, l)
 	if l.Cursor != "" {
