@@ -70,6 +70,7 @@ test-fabric: build
 	trap '$(REGISTRYCTL) network down --dir "$$dir" --base-port $(TEST_NETWORK_PORT); rm -rf "$$dir"' EXIT; \
 	$(REGISTRYCTL) network up --dir "$$dir" --base-port $(TEST_NETWORK_PORT); \
 	$(GO) test -count=1 -p 1 -tags fabric ./chaincode/ ./api/ ./proof/ -fabric "$$dir" -fabric-port $(TEST_NETWORK_PORT); \
+	$(GO) test -count=1 -tags fabric -run TestEventFeedResumesExactlyAcrossKill9 ./cmd/registry-api/ -fabric "$$dir" -fabric-port $(TEST_NETWORK_PORT) && \
 	$(GO) test -count=1 -tags fabric,fabricrestart -run TestProofAfterNetworkRestart ./api/ -fabric "$$dir" -fabric-port $(TEST_NETWORK_PORT)
 	$(MAKE) test-fabric-bft
 
