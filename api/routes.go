@@ -317,6 +317,13 @@ func (a *API) readyz(c *gin.Context) {
 		abort(c, fmt.Errorf("%w: %w", client.ErrUnavailable, err))
 		return
 	}
+	if a.cfg.ReadModel != nil {
+		if err := a.cfg.ReadModel.Failed(); err != nil {
+			abort(c, fmt.Errorf("%w: %w", newProblem(http.StatusServiceUnavailable, "read_model", "",
+				"the read model stopped (restart with --rebuild-read-model once the cause is known)"), err))
+			return
+		}
+	}
 	c.JSON(http.StatusOK, Health{Status: "ready", Height: schema.Uint(h)})
 }
 

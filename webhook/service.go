@@ -258,7 +258,9 @@ func (s *Service) deliver(ctx context.Context, id string) {
 			pause := failures >= s.opts.MaxFailures
 			why := fmt.Sprintf("event %s, attempt %d: %v", ev.ID, failures, err)
 			if err := s.st.failed(context.WithoutCancel(ctx), id, failures, time.Now().Add(wait), why, pause); err != nil {
-				log.Error("webhook: recording a failure", "err", err)
+				if !errors.Is(err, ErrNotFound) {
+					log.Error("webhook: recording a failure", "err", err)
+				}
 				return
 			}
 			if pause {
@@ -269,7 +271,9 @@ func (s *Service) deliver(ctx context.Context, id string) {
 			continue
 		}
 		if err := s.st.delivered(context.WithoutCancel(ctx), id, ev.ID); err != nil {
-			log.Error("webhook: recording a delivery", "err", err)
+			if !errors.Is(err, ErrNotFound) { // deleted meanwhile
+				log.Error("webhook: recording a delivery", "err", err)
+			}
 			return
 		}
 	}
