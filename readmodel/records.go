@@ -144,19 +144,21 @@ func (s *Store) List(ctx context.Context, kind schema.Record, l Listing) (*Page,
 	if desc {
 		dir = "DESC"
 	}
-	q := fmt.Sprintf(`SELECT t.id, t.%s, r.body FROM %s t JOIN records r ON r.kind = ? AND r.id = t.id`, col, t.name)
-	args = append([]any{string(kind)}, args...)
+	// The page's ids first, from the listing table and its indexes; the
+	// records' bodies only for them.
+	page := fmt.Sprintf(`SELECT t.id AS id, t.%s AS v FROM %s t`, col, t.name)
 	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
+		page += " WHERE " + strings.Join(where, " AND ")
 	}
-	q += fmt.Sprintf(" ORDER BY t.%s %s, t.id %s LIMIT ?", col, dir, dir)
-	args = append(args, l.Limit+1)
+	page += fmt.Sprintf(" ORDER BY t.%s %s, t.id %s LIMIT ?", col, dir, dir)
+	q := fmt.Sprintf(`SELECT p.id, p.v, r.body FROM (%s) p JOIN records r ON r.kind = ? AND r.id = p.id ORDER BY p.v %s, p.id %s`, page, dir, dir)
+	args = append(args, l.Limit+1, string(kind))
 	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("readmodel: list %s: %w", kind, err)
 	}
 	defer rows.Close()
-	page := &Page{Items: []json.RawMessage{}}
+	out := &Page{Items: []json.RawMessage{}}
 	var last cursor
 	for rows.Next() {
 		var id string
@@ -165,21 +167,21 @@ func (s *Store) List(ctx context.Context, kind schema.Record, l Listing) (*Page,
 		if err := rows.Scan(&id, &value, &body); err != nil {
 			return nil, fmt.Errorf("readmodel: list %s: %w", kind, err)
 		}
-		if len(page.Items) == l.Limit {
+		if len(out.Items) == l.Limit {
 			raw, err := json.Marshal(last)
 			if err != nil {
 				return nil, fmt.Errorf("readmodel: cursor: %w", err)
 			}
-			page.Next = string(raw)
+			out.Next = string(raw)
 			break
 		}
-		page.Items = append(page.Items, body)
+		out.Items = append(out.Items, body)
 		last = cursor{Listing: digest, Value: value, ID: id}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("readmodel: list %s: %w", kind, err)
 	}
-	return page, nil
+	return out, nil
 }
 
 func listingDigest(kind schema.Record, names []string, l Listing) string {
