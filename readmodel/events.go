@@ -148,7 +148,7 @@ var partyFields = []string{"customer", "supplier", "anbieter"}
 
 // addEvent stores a transaction's event with the parties its record
 // names, and returns its sequence number.
-func (s *Store) addEvent(ctx context.Context, q *sql.Tx, block uint64, t *client.TxChanges, ev *schema.Event) (int64, error) {
+func (s *Store) addEvent(ctx context.Context, q *wtx, block uint64, t *client.TxChanges, ev *schema.Event) (int64, error) {
 	res, err := q.ExecContext(ctx, `INSERT INTO events(block, tx, txid, act, record, rid, status, hash, time) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		block, t.Index, t.ID, ev.Act, ev.Record, ev.ID, ev.Status, ev.RecordHash, t.Timestamp.UTC().Format(time.RFC3339Nano))
 	if err != nil {
@@ -173,7 +173,7 @@ func (s *Store) addEvent(ctx context.Context, q *sql.Tx, block uint64, t *client
 // partiesOf names the parties of the event's record: the party itself,
 // or the customer, supplier and Anbieter it names, or those of its
 // offering or agreement.
-func (s *Store) partiesOf(ctx context.Context, q *sql.Tx, ev *schema.Event, t *client.TxChanges) ([]string, error) {
+func (s *Store) partiesOf(ctx context.Context, q *wtx, ev *schema.Event, t *client.TxChanges) ([]string, error) {
 	if ev.Record == string(schema.RecordParty) {
 		return []string{ev.ID}, nil
 	}

@@ -57,24 +57,20 @@ func (s *Store) Project(ctx context.Context, src client.Changer, log *slog.Logge
 func (s *Store) project(ctx context.Context, src client.Changer, log *slog.Logger) error {
 	pause := 100 * time.Millisecond
 	for {
-		for b, err := range src.Changes(ctx, s.Next()) {
-			if err != nil {
-				if ctx.Err() != nil {
-					return ctx.Err()
-				}
-				log.Warn("read model: block stream failed; reopening", "err", err, "next", s.Next(), "pause", pause)
-				break
+		err := s.follow(ctx, src)
+		var stopped *applyError
+		if errors.As(err, &stopped) {
+			if ctx.Err() != nil {
+				return ctx.Err()
 			}
-			if err := s.Apply(ctx, b); err != nil {
-				if ctx.Err() != nil {
-					return ctx.Err()
-				}
-				s.fail(err)
-				log.Error("read model: projection stopped", "err", err, "block", b.Number)
-				return err
-			}
-			pause = 100 * time.Millisecond
+			s.fail(stopped.err)
+			log.Error("read model: projection stopped", "err", stopped.err, "block", stopped.block)
+			return stopped.err
 		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		log.Warn("read model: block stream failed; reopening", "err", err, "next", s.Next(), "pause", pause)
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
@@ -83,6 +79,85 @@ func (s *Store) project(ctx context.Context, src client.Changer, log *slog.Logge
 		case <-time.After(pause):
 		}
 		pause = min(2*pause, 5*time.Second)
+	}
+}
+
+// applyError is a block the projection could not apply.
+type applyError struct {
+	block uint64
+	err   error
+}
+
+func (e *applyError) Error() string { return e.err.Error() }
+
+// maxBatch bounds the blocks applied in one SQLite transaction.
+const maxBatch = 64
+
+// follow reads the stream in the background and applies what has arrived
+// in one transaction: one block when projection keeps up, up to maxBatch
+// when it catches up. It returns when the stream fails (to be opened
+// again) or a batch cannot be applied (*applyError).
+func (s *Store) follow(ctx context.Context, src client.Changer) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type item struct {
+		b   *client.BlockChanges
+		err error
+	}
+	items := make(chan item, maxBatch)
+	go func() {
+		defer close(items)
+		for b, err := range src.Changes(ctx, s.Next()) {
+			select {
+			case items <- item{b, err}:
+			case <-ctx.Done():
+				return
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	for {
+		it, ok := <-items
+		if !ok {
+			return fmt.Errorf("readmodel: the block stream ended")
+		}
+		if it.err != nil {
+			return it.err
+		}
+		batch := []*client.BlockChanges{it.b}
+		var streamErr error
+	more:
+		for len(batch) < maxBatch {
+			select {
+			case it, ok := <-items:
+				if !ok {
+					break more
+				}
+				if it.err != nil {
+					streamErr = it.err
+					break more
+				}
+				batch = append(batch, it.b)
+			default:
+				break more
+			}
+		}
+		if err := s.apply(ctx, batch); err != nil {
+			if len(batch) > 1 { // find the block at fault, applying the others
+				for _, b := range batch {
+					if err = s.Apply(ctx, b); err != nil {
+						return &applyError{block: b.Number, err: err}
+					}
+				}
+			} else {
+				return &applyError{block: batch[0].Number, err: err}
+			}
+		}
+		if streamErr != nil {
+			return streamErr
+		}
 	}
 }
 
@@ -100,29 +175,45 @@ func (s *Store) fail(err error) {
 // A block before the checkpoint is skipped (a stream may repeat one); a
 // block after it is a gap and refused.
 func (s *Store) Apply(ctx context.Context, b *client.BlockChanges) error {
+	return s.apply(ctx, []*client.BlockChanges{b})
+}
+
+// apply projects consecutive blocks in one SQLite transaction, with the
+// checkpoint after the last: all of them or none.
+func (s *Store) apply(ctx context.Context, blocks []*client.BlockChanges) error {
 	next := s.Next()
-	if b.Number < next {
+	for len(blocks) > 0 && blocks[0].Number < next {
+		blocks = blocks[1:]
+	}
+	if len(blocks) == 0 {
 		return nil
 	}
-	if b.Number > next {
-		return fmt.Errorf("readmodel: block %d comes where block %d is expected: a gap", b.Number, next)
+	for i, b := range blocks {
+		if want := next + uint64(i); b.Number != want {
+			return fmt.Errorf("readmodel: block %d comes where block %d is expected: a gap", b.Number, want)
+		}
 	}
-	sqlTx, err := s.db.BeginTx(ctx, nil)
+	last := blocks[len(blocks)-1]
+	q, err := s.w.begin(ctx)
 	if err != nil {
-		return fmt.Errorf("readmodel: begin block %d: %w", b.Number, err)
+		return fmt.Errorf("readmodel: begin block %d: %w", blocks[0].Number, err)
 	}
-	head, err := s.applyBlock(ctx, sqlTx, b)
-	if err == nil {
-		_, err = sqlTx.ExecContext(ctx, `UPDATE meta SET value = ? WHERE name = 'next'`, strconv.FormatUint(b.Number+1, 10))
+	var head int64
+	for _, b := range blocks {
+		h, err := s.applyBlock(ctx, q, b)
+		if err != nil {
+			return errors.Join(err, q.Rollback())
+		}
+		head = max(head, h)
 	}
-	if err != nil {
-		return errors.Join(err, sqlTx.Rollback())
+	if _, err := q.ExecContext(ctx, `UPDATE meta SET value = ? WHERE name = 'next'`, strconv.FormatUint(last.Number+1, 10)); err != nil {
+		return errors.Join(err, q.Rollback())
 	}
-	if err := sqlTx.Commit(); err != nil {
-		return fmt.Errorf("readmodel: commit block %d: %w", b.Number, err)
+	if err := q.Commit(); err != nil {
+		return fmt.Errorf("readmodel: commit block %d: %w", last.Number, err)
 	}
 	s.mu.Lock()
-	s.next = b.Number + 1
+	s.next = last.Number + 1
 	if head > 0 {
 		s.head = head
 	}
@@ -130,15 +221,19 @@ func (s *Store) Apply(ctx context.Context, b *client.BlockChanges) error {
 	s.grown = make(chan struct{})
 	lag := s.lag
 	s.mu.Unlock()
-	if lag != nil && !b.Committed.IsZero() {
-		lag(time.Since(b.Committed))
+	if lag != nil {
+		for _, b := range blocks {
+			if !b.Committed.IsZero() {
+				lag(time.Since(b.Committed))
+			}
+		}
 	}
 	return nil
 }
 
 // applyBlock applies a block's transactions and returns the last event's
 // sequence number (0 if it had none).
-func (s *Store) applyBlock(ctx context.Context, q *sql.Tx, b *client.BlockChanges) (int64, error) {
+func (s *Store) applyBlock(ctx context.Context, q *wtx, b *client.BlockChanges) (int64, error) {
 	var head int64
 	for _, t := range b.Transactions {
 		pos := order(b.Number, t.Index)
@@ -227,7 +322,7 @@ func order(block uint64, tx uint32) int64 { return int64(block)<<20 | int64(tx) 
 
 // refresh rebuilds a record's read form from the mirrored state, and its
 // row in the listing tables.
-func (s *Store) refresh(ctx context.Context, q *sql.Tx, ref schema.Ref, pos int64, ev *schema.Event) error {
+func (s *Store) refresh(ctx context.Context, q *wtx, ref schema.Ref, pos int64, ev *schema.Event) error {
 	var stored []byte
 	err := q.QueryRowContext(ctx, `SELECT value FROM state WHERE key = ?`, ref.Key()).Scan(&stored)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -268,7 +363,7 @@ func (s *Store) refresh(ctx context.Context, q *sql.Tx, ref schema.Ref, pos int6
 	return nil
 }
 
-func actsOf(ctx context.Context, q *sql.Tx, ref schema.Ref) ([][]byte, error) {
+func actsOf(ctx context.Context, q querier, ref schema.Ref) ([][]byte, error) {
 	prefix := schema.ActPrefix(ref.Record, ref.ID)
 	rows, err := q.QueryContext(ctx, `SELECT value FROM state WHERE key >= ? AND key < ? ORDER BY key`, prefix, prefix+string(utf8.MaxRune))
 	if err != nil {
@@ -286,7 +381,7 @@ func actsOf(ctx context.Context, q *sql.Tx, ref schema.Ref) ([][]byte, error) {
 	return acts, rows.Err()
 }
 
-func (s *Store) drop(ctx context.Context, q *sql.Tx, ref schema.Ref) error {
+func (s *Store) drop(ctx context.Context, q *wtx, ref schema.Ref) error {
 	stmts := []string{`DELETE FROM records WHERE kind = ? AND id = ?`, `DELETE FROM checked WHERE kind = ? AND id = ?`}
 	for _, st := range stmts {
 		if _, err := q.ExecContext(ctx, st, string(ref.Record), ref.ID); err != nil {
@@ -308,7 +403,7 @@ func (s *Store) drop(ctx context.Context, q *sql.Tx, ref schema.Ref) error {
 	return nil
 }
 
-func (s *Store) indexOffering(ctx context.Context, q *sql.Tx, stored []byte, pos int64) error {
+func (s *Store) indexOffering(ctx context.Context, q *wtx, stored []byte, pos int64) error {
 	var o schema.Offering
 	if err := json.Unmarshal(stored, &o); err != nil {
 		return fmt.Errorf("decode offering: %w", err)
@@ -343,7 +438,7 @@ func (s *Store) indexOffering(ctx context.Context, q *sql.Tx, stored []byte, pos
 	return err
 }
 
-func indexAgreement(ctx context.Context, q *sql.Tx, stored []byte, pos int64) error {
+func indexAgreement(ctx context.Context, q *wtx, stored []byte, pos int64) error {
 	var a schema.Agreement
 	if err := json.Unmarshal(stored, &a); err != nil {
 		return fmt.Errorf("decode agreement: %w", err)

@@ -28,6 +28,7 @@ var ErrClosed = errors.New("readmodel: closed")
 // Store is the read model in one SQLite file.
 type Store struct {
 	db   *sql.DB
+	w    *writer // the projection's connection
 	path string
 
 	mu     sync.Mutex
@@ -111,10 +112,10 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	}
 	v, ok, err := s.meta(ctx, "format")
 	if err != nil {
-		return nil, errors.Join(err, s.db.Close())
+		return nil, errors.Join(err, s.w.close(), s.db.Close())
 	}
 	if ok && v != strconv.Itoa(format) {
-		if err := s.db.Close(); err != nil {
+		if err := errors.Join(s.w.close(), s.db.Close()); err != nil {
 			return nil, fmt.Errorf("readmodel: close: %w", err)
 		}
 		if err := Remove(path); err != nil {
@@ -125,7 +126,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		}
 	}
 	if err := s.load(ctx); err != nil {
-		return nil, errors.Join(err, s.db.Close())
+		return nil, errors.Join(err, s.w.close(), s.db.Close())
 	}
 	return s, nil
 }
@@ -149,7 +150,11 @@ func open(ctx context.Context, path string) (*Store, error) {
 	if _, err := db.ExecContext(ctx, `INSERT OR IGNORE INTO meta(name, value) VALUES ('format', ?), ('next', '0')`, strconv.Itoa(format)); err != nil {
 		return nil, errors.Join(fmt.Errorf("readmodel: create %s: %w", path, err), db.Close())
 	}
-	return &Store{db: db, path: path, grown: make(chan struct{}), closed: make(chan struct{})}, nil
+	w, err := newWriter(ctx, db)
+	if err != nil {
+		return nil, errors.Join(err, db.Close())
+	}
+	return &Store{db: db, w: w, path: path, grown: make(chan struct{}), closed: make(chan struct{})}, nil
 }
 
 // Remove deletes a read model's files (the database and its WAL).
@@ -200,7 +205,7 @@ func (s *Store) Close() error {
 		close(s.closed)
 	}
 	s.mu.Unlock()
-	return s.db.Close()
+	return errors.Join(s.w.close(), s.db.Close())
 }
 
 // Next is the number of the next block to project: the blocks before it
