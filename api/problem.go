@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -118,12 +119,19 @@ func problemFor(err error) *Problem {
 			"the transaction was submitted but its outcome could not be learned: it may still commit; look it up by txId before acting again")
 		p.TxID, p.TxStatus = cse.TxID, TxUnknown
 		return p
+	case errors.Is(err, context.Canceled):
+		// The client went away (nginx's 499): nothing failed here.
+		return newProblem(statusClientClosed, "client_closed", "", "the client closed the request before it was answered")
 	case errors.Is(err, client.ErrUnavailable), errors.As(err, &se):
 		return newProblem(http.StatusServiceUnavailable, "unavailable", "", "the ledger cannot take or confirm transactions right now; retry later")
 	default:
 		return newProblem(http.StatusInternalServerError, "internal", "", "internal error")
 	}
 }
+
+// statusClientClosed is the status logged for a request whose client hung
+// up (nginx's 499; nobody receives it).
+const statusClientClosed = 499
 
 // abort answers a request with a problem.
 func abort(c *gin.Context, err error) {

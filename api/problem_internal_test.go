@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -46,6 +47,7 @@ func TestProblemFor(t *testing.T) {
 			http.StatusServiceUnavailable, "unavailable", "", "", "", "retry later"},
 		{"no evidence", client.ErrNoEvidence, http.StatusNotImplemented, "not_implemented", "", "", "", "evidence"},
 		{"a problem", badRequest("limit", "must be a number"), http.StatusBadRequest, "invalid", "", "", "limit", "must be a number"},
+		{"a client that hung up", fmt.Errorf("readmodel: list agreement: %w", context.Canceled), statusClientClosed, "client_closed", "", "", "", "closed the request"},
 		{"anything else", errors.New("boom"), http.StatusInternalServerError, "internal", "", "", "", "internal error"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
