@@ -103,12 +103,28 @@ func testReadModelListings(t *testing.T, h *harness) {
 		}
 		return out
 	}
+	// A second offering of the supplier, with an OZG-ID.
+	m := s.Bauantrag(1)
+	m.Offering, m.Title, m.Description, m.OZGIDs = s.id("kfz-zulassung"), "Kfz-Zulassung", "Fahrzeuge an-, um- und abmelden", []string{"10169"}
+	m.LeiKaKeys = []string{"99999999000003"}
+	kfz, err := s.Builder.Offering(context.Background(), s.Supplier, s.Anbieter, m, false)
+	require.NoError(t, err)
+	require.Equal(t, []string{kfz.Offering}, search("10169"), "an OZG-ID")
+	require.Equal(t, []string{kfz.Offering}, search("zulassung"), "a word inside a compound is not a prefix, but the hyphenated part is")
+	require.ElementsMatch(t, []string{s.Offering.Offering, kfz.Offering}, search(s.Supplier.ID))
+	r = h.get("/v1/offerings?supplier=" + s.Supplier.ID + "&status=submitted&q=kfz")
+	require.Equal(t, http.StatusOK, r.status)
+	var submitted struct{ Items []schema.Offering }
+	r.json(t, &submitted)
+	require.Len(t, submitted.Items, 1, "the search combines with the filters")
+	require.Equal(t, kfz.Offering, submitted.Items[0].Offering)
+
 	want := []string{s.Offering.Offering}
 	require.Equal(t, want, search("bauantrag"))
 	require.Equal(t, want, search("DIGITALER Bauan"))
-	require.Equal(t, want, search("mecklenburg"), "the description")
+	require.Equal(t, want, search("baugenehmigung"), "the description")
+	require.ElementsMatch(t, []string{s.Offering.Offering, kfz.Offering}, search("mecklenburg"), "the supplier's name")
 	require.Equal(t, want, search("99999999000000"), "a LeiKa key")
-	require.Equal(t, want, search(s.Supplier.ID), "the supplier's id")
 	require.Empty(t, search("Führerschein"))
 	require.Empty(t, search(`bau* OR "x" NEAR(`), "FTS5 syntax is taken as words")
 
