@@ -120,6 +120,15 @@ func (a *API) events(c *gin.Context) {
 	heartbeat := time.NewTicker(cfg.Heartbeat)
 	defer heartbeat.Stop()
 	live := false
+	// slow drops a consumer that has caught up once and then, while a
+	// write to it waited, fell more than MaxLag events behind.
+	slow := func() bool {
+		if !live || rm.Head()-seen <= cfg.MaxLag {
+			return false
+		}
+		a.disconnect(send, pos, fmt.Sprintf("slow consumer: more than %d events behind the newest; reconnect with Last-Event-ID to resume", cfg.MaxLag))
+		return true
+	}
 	for {
 		grown := rm.Grown()
 		head := rm.Head()
@@ -145,8 +154,7 @@ func (a *API) events(c *gin.Context) {
 			}
 			heartbeat.Reset(cfg.Heartbeat)
 		}
-		if live && rm.Head()-seen > cfg.MaxLag {
-			a.disconnect(send, pos, fmt.Sprintf("slow consumer: more than %d events behind the newest; reconnect with Last-Event-ID to resume", cfg.MaxLag))
+		if slow() {
 			return
 		}
 		if len(batch) == eventBatch {
@@ -159,7 +167,7 @@ func (a *API) events(c *gin.Context) {
 		select {
 		case <-grown:
 		case <-heartbeat.C:
-			if !send(": heartbeat\n\n") {
+			if !send(": heartbeat\n\n") || slow() {
 				return
 			}
 		case <-ctx.Done():

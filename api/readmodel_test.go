@@ -273,14 +273,32 @@ func testEventFeed(t *testing.T, h *harness) {
 // blockingWriter is a consumer that reads only when the test says so:
 // the handler's writes block on the pipe.
 type blockingWriter struct {
-	header http.Header
-	pw     *io.PipeWriter
+	header  http.Header
+	pw      *io.PipeWriter
+	pending atomic.Int32 // writes waiting for the reader
 }
 
-func (w *blockingWriter) Header() http.Header         { return w.header }
-func (w *blockingWriter) WriteHeader(int)             {}
-func (w *blockingWriter) Write(b []byte) (int, error) { return w.pw.Write(b) }
-func (w *blockingWriter) Flush()                      {}
+// blocked reports whether a write has been waiting for the reader (that
+// is, the handler is stuck on its consumer).
+func (w *blockingWriter) blocked() bool {
+	for range 20 {
+		if w.pending.Load() > 0 {
+			time.Sleep(50 * time.Millisecond)
+			return w.pending.Load() > 0
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return false
+}
+
+func (w *blockingWriter) Header() http.Header { return w.header }
+func (w *blockingWriter) WriteHeader(int)     {}
+func (w *blockingWriter) Write(b []byte) (int, error) {
+	w.pending.Add(1)
+	defer w.pending.Add(-1)
+	return w.pw.Write(b)
+}
+func (w *blockingWriter) Flush() {}
 
 // gatedReader stops reading, once hold is set, until gate is closed.
 type gatedReader struct {
@@ -317,21 +335,26 @@ func TestEventFeedHeartbeatsAndDropsASlowConsumer(t *testing.T) {
 	// it is dropped.
 	pr, pw := io.Pipe()
 	req := httptest.NewRequest(http.MethodGet, "/v1/events?party="+s.Customer.ID, nil)
+	w := &blockingWriter{header: http.Header{}, pw: pw}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		h.api.ServeHTTP(&blockingWriter{header: http.Header{}, pw: pw}, req)
+		h.api.ServeHTTP(w, req)
 		_ = pw.Close()
 	}()
 	out := make(chan sseEvent, 1024)
 	gate := &gatedReader{r: pr, gate: make(chan struct{})}
 	go readEvents(gate, out)
-	// The first event is written and then blocks the handler; the stream
-	// reader takes nothing more until the acts are done.
+	// The consumer takes one event, so the stream is live; then it stops
+	// reading, and acts go on until the handler is stuck writing to it.
 	interest(t, s, "slow-first", 1)
 	first := next(t, out)
 	require.Equal(t, "InterestExpressed", first.name)
 	gate.hold.Store(true)
+	for i := 0; !w.blocked(); i++ {
+		require.Less(t, i, 20, "the handler never blocked on its consumer")
+		interest(t, s, fmt.Sprintf("slow-nudge-%d", i), 1)
+	}
 	interest(t, s, "slow", 12) // the server is not stalled by the consumer
 	close(gate.gate)
 	var last sseEvent
