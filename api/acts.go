@@ -119,13 +119,8 @@ func (a *API) countSubmit(act string, err error) {
 // The record's JSON is passed on as the chaincode wrote it: the stamp is
 // appended to the object, nothing is decoded and encoded again.
 func (a *API) stamped(c *gin.Context, status int, res *client.Result) {
-	c.Set(txIDKey, res.TxID)
-	if a.cfg.ReadModel != nil { // reads after the answer see the act
-		if err := a.cfg.ReadModel.WaitFor(c.Request.Context(), res.BlockNumber); err != nil {
-			abort(c, fmt.Errorf("%w: %w", newProblem(http.StatusServiceUnavailable, "read_model", "",
-				"the act is committed (txId "+res.TxID+"), but the read model has not reached it"), err))
-			return
-		}
+	if !a.awaitReadModel(c, res) {
+		return
 	}
 	stamp, err := json.Marshal(Stamped{TxID: res.TxID, BlockNumber: schema.Uint(res.BlockNumber)})
 	if err != nil {
@@ -140,46 +135,64 @@ func (a *API) stamped(c *gin.Context, status int, res *client.Result) {
 	c.Data(status, "application/json; charset=utf-8", out)
 }
 
-func (a *API) registerParty(c *gin.Context) {
-	if !a.requireMember(c) {
-		return
+// awaitReadModel returns once the read model has the transaction's block,
+// so that reads after the answer see the act; false if it answered with a
+// problem.
+func (a *API) awaitReadModel(c *gin.Context, res *client.Result) bool {
+	c.Set(txIDKey, res.TxID)
+	if a.cfg.ReadModel == nil {
+		return true
 	}
-	raw, err := readBody(c)
-	if err != nil {
-		abort(c, err)
-		return
+	if err := a.cfg.ReadModel.WaitFor(c.Request.Context(), res.BlockNumber); err != nil {
+		abort(c, fmt.Errorf("%w: %w", newProblem(http.StatusServiceUnavailable, "read_model", "",
+			"the act is committed (txId "+res.TxID+"), but the read model has not reached it"), err))
+		return false
 	}
-	reg, err := schema.DecodeRegistration(raw)
-	if err != nil {
-		abort(c, err)
-		return
-	}
-	res, err := a.cfg.Admin.RegisterParty(c.Request.Context(), *reg)
-	if err != nil {
-		abort(c, err)
-		return
-	}
-	a.stamped(c, http.StatusCreated, res)
+	return true
 }
 
-func (a *API) setInHouse(c *gin.Context) {
-	if !a.requireMember(c) {
-		return
+// memberCall serves a member-administration call: the member's token,
+// the body decoded strictly by decode, one call as the member's admin
+// identity, and the answer.
+func memberCall[T any](a *API, decode func([]byte) (T, error), call func(c *gin.Context, v T) (*client.Result, error), answer func(c *gin.Context, res *client.Result)) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if !a.requireMember(c) {
+			return
+		}
+		raw, err := readBody(c)
+		if err != nil {
+			abort(c, err)
+			return
+		}
+		v, err := decode(raw)
+		if err != nil {
+			abort(c, err)
+			return
+		}
+		res, err := call(c, v)
+		if err != nil {
+			abort(c, err)
+			return
+		}
+		answer(c, res)
 	}
-	raw, err := readBody(c)
-	if err != nil {
-		abort(c, err)
-		return
-	}
-	ids, err := schema.DecodeInHouse(raw)
-	if err != nil {
-		abort(c, err)
-		return
-	}
-	res, err := a.cfg.Admin.SetInHouse(c.Request.Context(), c.Param("id"), ids)
-	if err != nil {
-		abort(c, err)
-		return
-	}
-	a.stamped(c, http.StatusOK, res)
+}
+
+// answerStamped answers with the changed record and the transaction.
+func (a *API) answerStamped(status int) func(*gin.Context, *client.Result) {
+	return func(c *gin.Context, res *client.Result) { a.stamped(c, status, res) }
+}
+
+// registerParty registers a party on the member's authority.
+func (a *API) registerParty() gin.HandlerFunc {
+	return memberCall(a, schema.DecodeRegistration, func(c *gin.Context, reg *schema.PartyRegistration) (*client.Result, error) {
+		return a.cfg.Admin.RegisterParty(c.Request.Context(), *reg)
+	}, a.answerStamped(http.StatusCreated))
+}
+
+// setInHouse replaces the Anbieter a party may order from in-house.
+func (a *API) setInHouse() gin.HandlerFunc {
+	return memberCall(a, schema.DecodeInHouse, func(c *gin.Context, ids []string) (*client.Result, error) {
+		return a.cfg.Admin.SetInHouse(c.Request.Context(), c.Param("id"), ids)
+	}, a.answerStamped(http.StatusOK))
 }

@@ -100,13 +100,13 @@ func (a *API) routeTable() []route {
 
 		// Member administration.
 		{method: http.MethodPost, path: "/v1/parties", tag: "parties", summary: "Register a party the member vouches for (member token)",
-			status: http.StatusCreated, member: true, body: schema.PartyRegistration{}, response: schema.Party{}, handler: a.registerParty},
+			status: http.StatusCreated, member: true, body: schema.PartyRegistration{}, response: schema.Party{}, handler: a.registerParty()},
 		{method: http.MethodPut, path: "/v1/parties/:id/in-house", tag: "parties", summary: "Replace the Anbieter the party may order from (§108 GWB; member token)",
-			status: http.StatusOK, member: true, body: []string{}, response: schema.Party{}, handler: a.setInHouse},
+			status: http.StatusOK, member: true, body: []string{}, response: schema.Party{}, handler: a.setInHouse()},
 		{method: http.MethodPut, path: "/v1/parties/:id/details", tag: "parties", summary: "Replace what invoices need of the party: address, contact, electronic address, tax identifiers, bank account (member token)",
-			status: http.StatusOK, member: true, body: schema.PartyDetails{}, response: schema.Party{}, handler: a.setDetails},
+			status: http.StatusOK, member: true, body: schema.PartyDetails{}, response: schema.Party{}, handler: a.setDetails()},
 		{method: http.MethodPost, path: "/v1/figures", tag: "settlement", summary: "Record reference figures of one kind and year — inhabitants, target-group sizes, the Königsteiner table — or correct them (member token)",
-			status: http.StatusCreated, member: true, body: schema.FigureBatch{}, response: RecordedFigures{}, handler: a.recordFigures},
+			status: http.StatusCreated, member: true, body: schema.FigureBatch{}, response: RecordedFigures{}, handler: a.recordFigures()},
 
 		// Acts of parties.
 		act(http.MethodPost, "/v1/parties/:id/keys", "parties", "Add a signing key: signed by a current key of the party, or with the member token; always with the new key's proof of possession",

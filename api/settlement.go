@@ -16,50 +16,18 @@ import (
 
 // recordFigures records a batch of reference figures on the member's
 // authority.
-func (a *API) recordFigures(c *gin.Context) {
-	if !a.requireMember(c) {
-		return
-	}
-	raw, err := readBody(c)
-	if err != nil {
-		abort(c, err)
-		return
-	}
-	b, err := schema.DecodeFigureBatch(raw)
-	if err != nil {
-		abort(c, err)
-		return
-	}
-	res, err := a.cfg.Admin.RecordFigures(c.Request.Context(), *b)
-	if err != nil {
-		abort(c, err)
-		return
-	}
-	a.stampedList(c, http.StatusCreated, res)
+func (a *API) recordFigures() gin.HandlerFunc {
+	return memberCall(a, schema.DecodeFigureBatch, func(c *gin.Context, b *schema.FigureBatch) (*client.Result, error) {
+		return a.cfg.Admin.RecordFigures(c.Request.Context(), *b)
+	}, func(c *gin.Context, res *client.Result) { a.stampedList(c, http.StatusCreated, res) })
 }
 
 // setDetails replaces what invoices need of a party, on the member's
 // authority.
-func (a *API) setDetails(c *gin.Context) {
-	if !a.requireMember(c) {
-		return
-	}
-	raw, err := readBody(c)
-	if err != nil {
-		abort(c, err)
-		return
-	}
-	d, err := schema.DecodeDetails(raw)
-	if err != nil {
-		abort(c, err)
-		return
-	}
-	res, err := a.cfg.Admin.SetPartyDetails(c.Request.Context(), c.Param("id"), *d)
-	if err != nil {
-		abort(c, err)
-		return
-	}
-	a.stamped(c, http.StatusOK, res)
+func (a *API) setDetails() gin.HandlerFunc {
+	return memberCall(a, schema.DecodeDetails, func(c *gin.Context, d *schema.PartyDetails) (*client.Result, error) {
+		return a.cfg.Admin.SetPartyDetails(c.Request.Context(), c.Param("id"), *d)
+	}, a.answerStamped(http.StatusOK))
 }
 
 // RecordedFigures is the answer to a batch of figures: the figures as
@@ -72,7 +40,9 @@ type RecordedFigures struct {
 // stampedList answers with a list the transaction wrote, and the
 // transaction.
 func (a *API) stampedList(c *gin.Context, status int, res *client.Result) {
-	c.Set(txIDKey, res.TxID)
+	if !a.awaitReadModel(c, res) {
+		return
+	}
 	var items []json.RawMessage
 	if err := json.Unmarshal(res.Payload, &items); err != nil {
 		abort(c, err)
