@@ -238,15 +238,8 @@ func (t *tx) latestAllocation(offering string, year schema.Uint) (*schema.Publis
 // agreement's input and share under a key of its own.
 func (c *Registry) PublishAllocation(ctx contractapi.TransactionContextInterface, message, signature string) (string, error) {
 	var m schema.PublishAllocationMessage
-	t, v, err := beginAct(ctx, message, signature, &m)
+	t, v, o, err := offeringAct(ctx, message, signature, &m, &m.Offering, bySupplier)
 	if err != nil {
-		return "", err
-	}
-	o, err := offerings.load(t, "message.offering", m.Offering)
-	if err != nil {
-		return "", err
-	}
-	if _, err := t.signedByParty(v, "message.offering", o.Supplier); err != nil {
 		return "", err
 	}
 	pmVersion, err := t.priceModelByHash("message.priceModelHash", o.Offering, m.PriceModelHash)
@@ -362,15 +355,8 @@ func (c *Registry) GetAllocation(ctx contractapi.TransactionContextInterface, of
 // scope of use stays as agreed. The act is logged on every agreement.
 func (c *Registry) AdjustFees(ctx contractapi.TransactionContextInterface, message, signature string) (string, error) {
 	var m schema.AdjustFeesMessage
-	t, v, err := beginAct(ctx, message, signature, &m)
+	t, v, o, err := offeringAct(ctx, message, signature, &m, &m.Offering, bySupplier)
 	if err != nil {
-		return "", err
-	}
-	o, err := offerings.load(t, "message.offering", m.Offering)
-	if err != nil {
-		return "", err
-	}
-	if _, err := t.signedByParty(v, "message.offering", o.Supplier); err != nil {
 		return "", err
 	}
 	var alloc schema.PublishedAllocation

@@ -94,15 +94,8 @@ func (c *Registry) SubmitOffering(ctx contractapi.TransactionContextInterface, m
 // Anbieter it names.
 func (c *Registry) AcceptOffering(ctx contractapi.TransactionContextInterface, message, signature string) (string, error) {
 	var m schema.AcceptOfferingMessage
-	t, v, err := beginAct(ctx, message, signature, &m)
+	t, v, o, err := offeringAct(ctx, message, signature, &m, &m.Offering, byAnbieter)
 	if err != nil {
-		return "", err
-	}
-	o, err := offerings.load(t, "message.offering", m.Offering)
-	if err != nil {
-		return "", err
-	}
-	if _, err := t.signedByParty(v, "message.offering", o.Anbieter); err != nil {
 		return "", err
 	}
 	switch {
@@ -144,3 +137,24 @@ func (c *Registry) WithdrawOffering(ctx contractapi.TransactionContextInterface,
 	o.Status = schema.OfferingWithdrawn
 	return offerings.save(t, "OfferingWithdrawn", o, old, &v.act)
 }
+
+// offeringAct begins an act on the offering the message names (offering
+// points into m, filled once m is decoded) that the party by names — its
+// supplier or its Anbieter — must have signed.
+func offeringAct(ctx contractapi.TransactionContextInterface, message, signature string, m schema.Message, offering *string, by func(*schema.Offering) string) (*tx, *verified, *schema.Offering, error) {
+	t, v, err := beginAct(ctx, message, signature, m)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	o, err := offerings.load(t, "message.offering", *offering)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if _, err := t.signedByParty(v, "message.offering", by(o)); err != nil {
+		return nil, nil, nil, err
+	}
+	return t, v, o, nil
+}
+
+func bySupplier(o *schema.Offering) string { return o.Supplier }
+func byAnbieter(o *schema.Offering) string { return o.Anbieter }

@@ -19,15 +19,8 @@ type priceModelRef struct {
 // predecessor's hash.
 func (c *Registry) PublishPriceModel(ctx contractapi.TransactionContextInterface, message, signature string) (string, error) {
 	var m schema.PublishPriceModelMessage
-	t, v, err := beginAct(ctx, message, signature, &m)
+	t, v, o, err := offeringAct(ctx, message, signature, &m, &m.Offering, bySupplier)
 	if err != nil {
-		return "", err
-	}
-	o, err := offerings.load(t, "message.offering", m.Offering)
-	if err != nil {
-		return "", err
-	}
-	if _, err := t.signedByParty(v, "message.offering", o.Supplier); err != nil {
 		return "", err
 	}
 	if o.Status == schema.OfferingWithdrawn {
