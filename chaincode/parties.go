@@ -48,19 +48,8 @@ func (c *Registry) RegisterParty(ctx contractapi.TransactionContextInterface, re
 // SetInHouseRelationships replaces the Anbieter a party may order from
 // (§108 GWB). Only an admin of the vouching member org may.
 func (c *Registry) SetInHouseRelationships(ctx contractapi.TransactionContextInterface, partyID, anbieterIDs string) (string, error) {
-	t, err := begin(ctx)
+	t, p, err := vouchedParty(ctx, partyID)
 	if err != nil {
-		return "", err
-	}
-	msp, err := t.memberAdmin()
-	if err != nil {
-		return "", err
-	}
-	p, err := parties.load(t, "party", partyID)
-	if err != nil {
-		return "", err
-	}
-	if err := vouchedBy(p, msp); err != nil {
 		return "", err
 	}
 	ids, err := schema.DecodeInHouse([]byte(anbieterIDs))
@@ -78,19 +67,8 @@ func (c *Registry) SetInHouseRelationships(ctx contractapi.TransactionContextInt
 // contact, electronic address, tax identifiers, bank account. Only an admin
 // of the vouching member org may.
 func (c *Registry) SetPartyDetails(ctx contractapi.TransactionContextInterface, partyID, details string) (string, error) {
-	t, err := begin(ctx)
+	t, p, err := vouchedParty(ctx, partyID)
 	if err != nil {
-		return "", err
-	}
-	msp, err := t.memberAdmin()
-	if err != nil {
-		return "", err
-	}
-	p, err := parties.load(t, "party", partyID)
-	if err != nil {
-		return "", err
-	}
-	if err := vouchedBy(p, msp); err != nil {
 		return "", err
 	}
 	d, err := schema.DecodeDetails([]byte(details))
@@ -259,4 +237,25 @@ func (t *tx) revokeKey(p *schema.Party, m *schema.RevokeKeyMessage, signed *sche
 	k.ValidUntil = max(now, k.ValidFrom)
 	k.RevokedTx = t.txID
 	return parties.save(t, "KeyRevoked", p, nil, signed)
+}
+
+// vouchedParty begins a change of a party by its member: the submitter
+// must be an admin of the member org that vouches for the party.
+func vouchedParty(ctx contractapi.TransactionContextInterface, partyID string) (*tx, *schema.Party, error) {
+	t, err := begin(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	msp, err := t.memberAdmin()
+	if err != nil {
+		return nil, nil, err
+	}
+	p, err := parties.load(t, "party", partyID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := vouchedBy(p, msp); err != nil {
+		return nil, nil, err
+	}
+	return t, p, nil
 }
