@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/efa-marktplatz/registry/schema"
 	"github.com/stretchr/testify/require"
@@ -415,13 +414,9 @@ func TestAllocateTenThousandCombination(t *testing.T) {
 			Koenigsteiner: fv(schema.Uint(land * 100_000)),
 		}
 	}
-	start := time.Now()
 	a, err := schema.Allocate("xoff", 2026, 1, allocTestHash, pm, in)
-	elapsed := time.Since(start)
 	require.NoError(t, err)
-	checkAllocation(t, allocCase{pm: pm, inputs: in}, a)
-	t.Logf("10,000 agreements, four keys: %v", elapsed)
-	require.Less(t, elapsed, 3*time.Second) // well under one without the race detector; slack for slow runners
+	checkAllocation(t, allocCase{pm: pm, inputs: in}, a) // its time: BenchmarkAllocateTenThousand
 }
 
 func BenchmarkAllocateTenThousand(b *testing.B) {

@@ -317,7 +317,6 @@ func TestEventFeedResumesExactlyAcrossKill9(t *testing.T) {
 // and nothing is required of the ledger being quiet.
 func testEventFeedAcrossKill9(t *testing.T, data string, shared bool, args ...string) {
 	const firstN = 40
-	began := time.Now()
 	prefix := fmt.Sprintf("feed-%x", time.Now().UnixNano())
 
 	p := startProcess(t, args...)
@@ -420,5 +419,4 @@ func testEventFeedAcrossKill9(t *testing.T, data string, shared bool, args ...st
 	base = p.serving()
 	requireSameFeed(base, "after --rebuild-read-model")
 	p.stop()
-	t.Logf("took %s", time.Since(began).Round(time.Millisecond))
 }
