@@ -4,7 +4,7 @@
 // the offline verifier (proof) checks it.
 package evidence
 
-import "github.com/efa-marktplatz/registry/ledger"
+import "github.com/efa-marktplatz/registry/ledger/block"
 
 // The backends evidence comes from.
 const (
@@ -20,7 +20,7 @@ type Set struct {
 	Chaincode string
 	// Embedded holds the embedded ledger's blocks from the genesis block on:
 	// whole where they hold one of the transactions, headers in between.
-	Embedded []ledger.RawBlock
+	Embedded []block.Raw
 	// Fabric holds the Fabric blocks, as the peers' qscc served them.
 	Fabric *FabricBlocks
 }

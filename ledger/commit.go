@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/efa-marktplatz/registry/ledger/block"
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
 	bolt "go.etcd.io/bbolt"
 )
@@ -104,18 +105,18 @@ func (l *Ledger) commit(batch []*pendingTx) {
 	var storeSize int64
 	err := l.db.Update(func(tx *bolt.Tx) error {
 		c := newCommitter(tx, num)
-		data := newDataHasher()
+		data := block.NewDataHasher()
 		for i, p := range batch {
 			rec, err := c.add(uint32(i), p.tx)
 			if err != nil {
 				return err
 			}
-			data.add(rec)
+			data.Add(rec)
 		}
 		header = &BlockHeader{
 			Number:       num,
 			PreviousHash: prev,
-			DataHash:     data.sum(),
+			DataHash:     data.Sum(),
 			Timestamp:    time.Now().UTC(),
 			TxCount:      uint32(len(batch)),
 		}
@@ -124,7 +125,7 @@ func (l *Ledger) commit(batch []*pendingTx) {
 			return err
 		}
 		storeSize = tx.Size()
-		return tx.Bucket(bucketBlocks).Put(blockKey(num), encodeBlockRecord(header, sig))
+		return tx.Bucket(bucketBlocks).Put(blockKey(num), block.EncodeRecord(header, sig))
 	})
 	if err != nil {
 		err = fmt.Errorf("%w: commit of block %d failed: %w", ErrFailed, num, err)
@@ -235,7 +236,7 @@ func (c *committer) add(i uint32, t *Transaction) ([]byte, error) {
 			return nil, err
 		}
 	}
-	rec := encodeTx(t)
+	rec := block.EncodeTransaction(t)
 	if err := c.txs.Put(txKey(c.num, i), rec); err != nil {
 		return nil, err
 	}
@@ -284,7 +285,7 @@ func rangeUnchanged(state *bolt.Bucket, q RangeQuery) (bool, error) {
 	h := newRangeHash()
 	if state != nil {
 		cur := state.Cursor()
-		for k, v := cur.Seek([]byte(q.StartKey)); k != nil && q.covers(k); k, v = cur.Next() {
+		for k, v := cur.Seek([]byte(q.StartKey)); k != nil && covers(&q, k); k, v = cur.Next() {
 			ver, err := decodeStateVersion(v)
 			if err != nil {
 				return false, err
@@ -293,6 +294,15 @@ func rangeUnchanged(state *bolt.Bucket, q RangeQuery) (bool, error) {
 		}
 	}
 	return bytes.Equal(h.sum(), q.ResultsHash), nil
+}
+
+// covers reports whether a key at or after the query's StartKey lies in the
+// range its results were taken from.
+func covers(q *RangeQuery, key []byte) bool {
+	if q.Exhausted {
+		return q.EndKey == "" || string(key) < q.EndKey
+	}
+	return string(key) <= q.EndKey
 }
 
 // apply writes a valid transaction's effects on state and history. As in

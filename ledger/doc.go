@@ -16,7 +16,9 @@
 // Blocks are linked by the SHA-256 of their headers and signed by the node's
 // ECDSA P-256 key, whose certificate the genesis block records. Verify walks
 // the chain from genesis and cross-checks state, history and indexes against
-// it, naming the first entry that does not match.
+// it, naming the first entry that does not match. The block format — headers,
+// the chain configuration, transaction records and their encodings — is
+// package ledger/block, which checks the blocks of a proof without the store.
 //
 // What Verify proves is bounded by what the node holds: its signing key lies
 // in the same data directory as the store, so whoever can rewrite the store

@@ -13,15 +13,6 @@ import (
 	"github.com/efa-marktplatz/registry/internal/atomicfile"
 )
 
-// Checkpoint is a position in the event stream: the next block to read and,
-// within it, the first transaction not yet processed. A listener persists the
-// checkpoint of the last event it handled and resumes from it after a restart,
-// so that it sees every event exactly once.
-type Checkpoint struct {
-	BlockNumber uint64 `json:"blockNumber"`
-	TxIndex     uint32 `json:"txIndex"`
-}
-
 // ChaincodeEvent is an event set by a valid transaction.
 type ChaincodeEvent struct {
 	BlockNumber uint64
@@ -142,9 +133,4 @@ func (f *FileCheckpointer) Save(cp Checkpoint) error {
 		return fmt.Errorf("ledger: encode checkpoint: %w", err)
 	}
 	return atomicfile.Write(f.path, raw, 0o600)
-}
-
-// Checkpoint returns the position after this block, for block listeners.
-func (b *Block) Checkpoint() Checkpoint {
-	return Checkpoint{BlockNumber: b.Header.Number + 1}
 }

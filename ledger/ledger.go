@@ -8,7 +8,6 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/binary"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -21,6 +20,7 @@ import (
 	"time"
 
 	"github.com/efa-marktplatz/registry/internal/atomicfile"
+	"github.com/efa-marktplatz/registry/ledger/block"
 	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
 	bolt "go.etcd.io/bbolt"
@@ -209,7 +209,7 @@ func (l *Ledger) init() error {
 			return err
 		}
 		cfg := &ChainConfig{ChannelID: l.opts.ChannelID, NodeCertificate: l.node.certPEM, CACertificates: cas}
-		raw := cfg.bytes()
+		raw := cfg.Bytes()
 		h := &BlockHeader{Number: 0, DataHash: genesisDataHash(raw), Timestamp: time.Now().UTC()}
 		sig, err := l.sign(h)
 		if err != nil {
@@ -218,7 +218,7 @@ func (l *Ledger) init() error {
 		if err := tx.Bucket(bucketConfig).Put(blockKey(0), raw); err != nil {
 			return err
 		}
-		return tx.Bucket(bucketBlocks).Put(blockKey(0), encodeBlockRecord(h, sig))
+		return tx.Bucket(bucketBlocks).Put(blockKey(0), block.EncodeRecord(h, sig))
 	})
 	if err != nil {
 		return fmt.Errorf("ledger: initialise store: %w", err)
@@ -236,7 +236,7 @@ func (l *Ledger) init() error {
 		}
 		l.channelID = genesis.Config.ChannelID
 		k, v := tx.Bucket(bucketBlocks).Cursor().Last()
-		h, _, err := decodeBlockRecord(v)
+		h, _, err := block.DecodeRecord(v)
 		if err != nil {
 			return fmt.Errorf("ledger: read last block: %w", err)
 		}
@@ -500,7 +500,7 @@ func (l *Ledger) simulate(signer *Identity, p Proposal, readOnly bool) (*Transac
 	// The chaincode gets its own copies: what it does to them cannot reach
 	// the caller, the identity or what the transaction records.
 	creator := bytes.Clone(signer.serialized)
-	txID := computeTxID(nonce, creator)
+	txID := block.TxID(nonce, creator)
 	now := l.opts.Clock().UTC()
 	args := make([][]byte, 0, len(p.Args)+1)
 	args = append(args, []byte(p.Function))
@@ -578,14 +578,6 @@ func invoke(cc shim.Chaincode, stub shim.ChaincodeStubInterface) (resp *peer.Res
 		resp = &peer.Response{Status: shim.ERROR, Message: "chaincode returned no response"}
 	}
 	return resp
-}
-
-// computeTxID derives the transaction id as Fabric does: hex(SHA-256(nonce ‖ creator)).
-func computeTxID(nonce, creator []byte) string {
-	h := sha256.New()
-	h.Write(nonce)
-	h.Write(creator)
-	return hex.EncodeToString(h.Sum(nil))
 }
 
 // binding is Fabric's proposal binding: SHA-256(nonce ‖ creator ‖ epoch), epoch 0.

@@ -2,25 +2,11 @@ package ledger
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"errors"
 	"fmt"
-	"slices"
 
+	"github.com/efa-marktplatz/registry/ledger/block"
 	bolt "go.etcd.io/bbolt"
 )
-
-// RawBlock is a block exactly as stored, for proofs that leave the ledger:
-// the header and the node's signature over it, and — for whole blocks — the
-// records its data hash covers (the genesis configuration, or each
-// transaction record) with the creator identities the records name by
-// SHA-256. A header alone (no Data) still links the chain.
-type RawBlock struct {
-	Header    []byte   `json:"header"`
-	Signature []byte   `json:"signature"`
-	Data      [][]byte `json:"data,omitempty"`
-	Creators  [][]byte `json:"creators,omitempty"`
-}
 
 // Proof returns the evidence of the transactions: the genesis block, which
 // names the node's certificate, and the blocks from the first one holding one
@@ -72,7 +58,7 @@ func rawBlock(tx *bolt.Tx, n uint64, whole bool) (*RawBlock, error) {
 	if raw == nil {
 		return nil, fmt.Errorf("%w: block %d", ErrNotFound, n)
 	}
-	h, sig, err := decodeBlockRecord(raw)
+	h, sig, err := block.DecodeRecord(raw)
 	if err != nil {
 		return nil, fmt.Errorf("block %d: %w", n, err)
 	}
@@ -95,7 +81,7 @@ func rawBlock(tx *bolt.Tx, n uint64, whole bool) (*RawBlock, error) {
 			return nil, fmt.Errorf("%w: block %d has no transaction %d", ErrCorrupt, n, i)
 		}
 		rb.Data = append(rb.Data, bytes.Clone(rec))
-		if _, err := decodeTx(rec, func(hash []byte) ([]byte, error) {
+		if _, err := block.DecodeTransaction(rec, func(hash []byte) ([]byte, error) {
 			id, err := readIdentity(tx, hash)
 			if err == nil && !seen[string(hash)] {
 				seen[string(hash)] = true
@@ -107,63 +93,4 @@ func rawBlock(tx *bolt.Tx, n uint64, whole bool) (*RawBlock, error) {
 		}
 	}
 	return rb, nil
-}
-
-// ErrBadBlock says a raw block does not hold together.
-var ErrBadBlock = errors.New("ledger: bad block")
-
-// DecodeRawBlock decodes a raw block without the store. For a whole block it
-// checks the data hash against the records and that every transaction id
-// derives from its nonce and creator. It does not check the node's
-// signature: VerifyHeaderSignature does, against a certificate the caller
-// trusts.
-func DecodeRawBlock(r *RawBlock) (*Block, error) {
-	h, err := decodeHeader(r.Header)
-	if err != nil {
-		return nil, fmt.Errorf("%w: header: %w", ErrBadBlock, err)
-	}
-	b := &Block{Header: *h, Signature: r.Signature}
-	if len(r.Data) == 0 {
-		return b, nil
-	}
-	data := newDataHasher()
-	for _, d := range r.Data {
-		data.add(d)
-	}
-	if !bytes.Equal(data.sum(), h.DataHash) {
-		return nil, fmt.Errorf("%w: block %d: data hash does not match its records", ErrBadBlock, h.Number)
-	}
-	if h.Number == 0 {
-		if len(r.Data) != 1 {
-			return nil, fmt.Errorf("%w: genesis block with %d records", ErrBadBlock, len(r.Data))
-		}
-		if b.Config, err = decodeConfig(r.Data[0]); err != nil {
-			return nil, fmt.Errorf("%w: genesis configuration: %w", ErrBadBlock, err)
-		}
-		return b, nil
-	}
-	if uint32(len(r.Data)) != h.TxCount {
-		return nil, fmt.Errorf("%w: block %d: %d records, header says %d", ErrBadBlock, h.Number, len(r.Data), h.TxCount)
-	}
-	creator := func(hash []byte) ([]byte, error) {
-		i := slices.IndexFunc(r.Creators, func(c []byte) bool {
-			sum := sha256.Sum256(c)
-			return bytes.Equal(sum[:], hash)
-		})
-		if i < 0 {
-			return nil, fmt.Errorf("creator %x is not in the block's identities", hash)
-		}
-		return r.Creators[i], nil
-	}
-	for i, rec := range r.Data {
-		t, err := decodeTx(rec, creator)
-		if err != nil {
-			return nil, fmt.Errorf("%w: block %d transaction %d: %w", ErrBadBlock, h.Number, i, err)
-		}
-		if computeTxID(t.Nonce, t.Creator) != t.ID {
-			return nil, fmt.Errorf("%w: block %d transaction %d: id %s is not derived from its nonce and creator", ErrBadBlock, h.Number, i, t.ID)
-		}
-		b.Transactions = append(b.Transactions, t)
-	}
-	return b, nil
 }

@@ -5,6 +5,8 @@ import (
 	"encoding/binary"
 	"fmt"
 
+	"github.com/efa-marktplatz/registry/ledger/block"
+	"github.com/efa-marktplatz/registry/ledger/internal/codec"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -83,6 +85,50 @@ func nsBucket(tx *bolt.Tx, parent []byte, ns string) *bolt.Bucket {
 	return p.Bucket([]byte(ns))
 }
 
+// stateFormat is the format version of state records: their first byte.
+const stateFormat = 1
+
+// stateEntry is the committed value of a key with its version and validation parameter.
+type stateEntry struct {
+	Version             Version
+	Value               []byte
+	ValidationParameter []byte
+}
+
+func encodeState(s *stateEntry) []byte {
+	var e codec.Encoder
+	e.Grow(16 + len(s.Value) + len(s.ValidationParameter))
+	e.U8(stateFormat)
+	e.U64(s.Version.BlockNum)
+	e.U32(s.Version.TxNum)
+	e.Bytes(s.Value)
+	e.Bytes(s.ValidationParameter)
+	return e.Encoded()
+}
+
+func decodeState(b []byte) (*stateEntry, error) {
+	d := codec.NewDecoder(b)
+	if f := d.U8(); d.Err() == nil && f != stateFormat {
+		return nil, fmt.Errorf("%w: state format %d", ErrCorrupt, f)
+	}
+	s := &stateEntry{Version: Version{BlockNum: d.U64(), TxNum: d.U32()}, Value: d.Bytes(), ValidationParameter: d.Bytes()}
+	if err := d.Finish(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// decodeStateVersion reads only the version of a state record (the MVCC check
+// needs nothing else).
+func decodeStateVersion(b []byte) (Version, error) {
+	d := codec.NewDecoder(b)
+	if f := d.U8(); d.Err() == nil && f != stateFormat {
+		return Version{}, fmt.Errorf("%w: state format %d", ErrCorrupt, f)
+	}
+	v := Version{BlockNum: d.U64(), TxNum: d.U32()}
+	return v, d.Err()
+}
+
 // readState returns the committed entry of a key, or nil.
 func readState(tx *bolt.Tx, ns, key string) (*stateEntry, error) {
 	b := nsBucket(tx, bucketState, ns)
@@ -115,7 +161,7 @@ func readTx(tx *bolt.Tx, n uint64, i uint32) (*Transaction, error) {
 	if raw == nil {
 		return nil, fmt.Errorf("%w: block %d has no transaction %d", ErrCorrupt, n, i)
 	}
-	t, err := decodeTx(raw, func(h []byte) ([]byte, error) { return readIdentity(tx, h) })
+	t, err := block.DecodeTransaction(raw, func(h []byte) ([]byte, error) { return readIdentity(tx, h) })
 	if err != nil {
 		return nil, fmt.Errorf("block %d transaction %d: %w", n, i, err)
 	}
@@ -128,7 +174,7 @@ func readBlock(tx *bolt.Tx, n uint64) (*Block, error) {
 	if raw == nil {
 		return nil, fmt.Errorf("%w: block %d", ErrNotFound, n)
 	}
-	h, sig, err := decodeBlockRecord(raw)
+	h, sig, err := block.DecodeRecord(raw)
 	if err != nil {
 		return nil, fmt.Errorf("block %d: %w", n, err)
 	}
@@ -138,7 +184,7 @@ func readBlock(tx *bolt.Tx, n uint64) (*Block, error) {
 		if cfg == nil {
 			return nil, fmt.Errorf("%w: genesis block has no configuration", ErrCorrupt)
 		}
-		if b.Config, err = decodeConfig(cfg); err != nil {
+		if b.Config, err = block.DecodeConfig(cfg); err != nil {
 			return nil, fmt.Errorf("block 0 configuration: %w", err)
 		}
 		return b, nil

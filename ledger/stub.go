@@ -699,7 +699,7 @@ func (it *historyIterator) Next() (*queryresult.KeyModification, error) {
 	if err != nil {
 		return nil, err
 	}
-	w, ok := t.write(it.key)
+	w, ok := writeOf(t, it.key)
 	if !ok {
 		return nil, fmt.Errorf("%w: history of %q names block %d transaction %d, which did not write it", ErrCorrupt, it.key, ver.BlockNum, ver.TxNum)
 	}
@@ -718,8 +718,8 @@ func (it *historyIterator) Close() error {
 	return nil
 }
 
-// write returns the transaction's write of key (writes are sorted by key).
-func (t *Transaction) write(key string) (KVWrite, bool) {
+// writeOf returns the transaction's write of key (writes are sorted by key).
+func writeOf(t *Transaction, key string) (KVWrite, bool) {
 	ws := t.RWSet.Writes
 	i := sort.Search(len(ws), func(i int) bool { return ws[i].Key >= key })
 	if i < len(ws) && ws[i].Key == key {

@@ -3,30 +3,16 @@ package ledger
 import (
 	"bytes"
 	"context"
-	"crypto/ecdsa"
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/pem"
-	"errors"
 	"fmt"
 	"log/slog"
 
+	"github.com/efa-marktplatz/registry/ledger/block"
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
 	bolt "go.etcd.io/bbolt"
 )
-
-// VerifyHeaderSignature checks the node's signature over a block header.
-func VerifyHeaderSignature(h *BlockHeader, sig []byte, node *x509.Certificate) error {
-	pub, ok := node.PublicKey.(*ecdsa.PublicKey)
-	if !ok {
-		return fmt.Errorf("node key is %T, want ECDSA", node.PublicKey)
-	}
-	digest := sha256.Sum256(h.Bytes())
-	if !ecdsa.VerifyASN1(pub, digest[:], sig) {
-		return errors.New("signature does not verify against the node certificate")
-	}
-	return nil
-}
 
 // Verify walks the whole store from the genesis block and checks that it is
 // one intact chain and that state agrees with it:
@@ -157,7 +143,7 @@ func (v *verifier) genesis() error {
 	if raw == nil {
 		return blockErr(0, -1, nil, "missing")
 	}
-	h, sig, err := decodeBlockRecord(raw)
+	h, sig, err := block.DecodeRecord(raw)
 	if err != nil {
 		return blockErr(0, -1, err, "undecodable: %v", err)
 	}
@@ -168,7 +154,7 @@ func (v *verifier) genesis() error {
 	if c := v.tx.Bucket(bucketConfig).Stats().KeyN; c != 1 {
 		return blockErr(0, -1, nil, "%d configuration records, want 1", c)
 	}
-	cfg, err := decodeConfig(cfgRaw)
+	cfg, err := block.DecodeConfig(cfgRaw)
 	if err != nil {
 		return blockErr(0, -1, err, "configuration undecodable: %v", err)
 	}
@@ -178,11 +164,11 @@ func (v *verifier) genesis() error {
 	case !bytes.Equal(h.DataHash, genesisDataHash(cfgRaw)):
 		return blockErr(0, -1, nil, "data hash does not match the configuration")
 	}
-	block, _ := pem.Decode(cfg.NodeCertificate)
-	if block == nil {
+	certBlock, _ := pem.Decode(cfg.NodeCertificate)
+	if certBlock == nil {
 		return blockErr(0, -1, nil, "node certificate is not PEM")
 	}
-	node, err := x509.ParseCertificate(block.Bytes)
+	node, err := x509.ParseCertificate(certBlock.Bytes)
 	if err != nil {
 		return blockErr(0, -1, err, "node certificate: %v", err)
 	}
@@ -201,7 +187,7 @@ func (v *verifier) genesis() error {
 	if !issued {
 		return blockErr(0, -1, nil, "node certificate was issued by none of the configured CAs")
 	}
-	if err := VerifyHeaderSignature(h, sig, node); err != nil {
+	if err := block.VerifySignature(h, sig, node); err != nil {
 		return blockErr(0, -1, err, "%v", err)
 	}
 	v.node = node
@@ -210,7 +196,7 @@ func (v *verifier) genesis() error {
 }
 
 func (v *verifier) block(n uint64, raw []byte) error {
-	h, sig, err := decodeBlockRecord(raw)
+	h, sig, err := block.DecodeRecord(raw)
 	if err != nil {
 		return blockErr(n, -1, err, "undecodable: %v", err)
 	}
@@ -220,23 +206,23 @@ func (v *verifier) block(n uint64, raw []byte) error {
 	if !bytes.Equal(h.PreviousHash, v.lastHash) {
 		return blockErr(n, -1, nil, "previous hash %x does not match block %d's header hash %x", h.PreviousHash, n-1, v.lastHash)
 	}
-	if err := VerifyHeaderSignature(h, sig, v.node); err != nil {
+	if err := block.VerifySignature(h, sig, v.node); err != nil {
 		return blockErr(n, -1, err, "%v", err)
 	}
 	txs := v.tx.Bucket(bucketTxs)
-	data := newDataHasher()
+	data := block.NewDataHasher()
 	for i := uint32(0); i < h.TxCount; i++ {
 		rec := txs.Get(txKey(n, i))
 		if rec == nil {
 			return blockErr(n, int(i), nil, "record missing")
 		}
 		v.step()
-		data.add(rec)
+		data.Add(rec)
 		if err := v.transaction(n, i, rec); err != nil {
 			return err
 		}
 	}
-	if !bytes.Equal(data.sum(), h.DataHash) {
+	if !bytes.Equal(data.Sum(), h.DataHash) {
 		return blockErr(n, -1, nil, "data hash does not match the transaction records")
 	}
 	v.txCount += int(h.TxCount)
@@ -245,11 +231,11 @@ func (v *verifier) block(n uint64, raw []byte) error {
 }
 
 func (v *verifier) transaction(n uint64, i uint32, rec []byte) error {
-	t, err := decodeTx(rec, func(h []byte) ([]byte, error) { return readIdentity(v.tx, h) })
+	t, err := block.DecodeTransaction(rec, func(h []byte) ([]byte, error) { return readIdentity(v.tx, h) })
 	if err != nil {
 		return blockErr(n, int(i), err, "undecodable: %v", err)
 	}
-	if computeTxID(t.Nonce, t.Creator) != t.ID {
+	if block.TxID(t.Nonce, t.Creator) != t.ID {
 		return blockErr(n, int(i), nil, "transaction id %s is not derived from its nonce and creator", t.ID)
 	}
 	if t.ValidationCode != peer.TxValidationCode_DUPLICATE_TXID {
@@ -280,7 +266,7 @@ func (v *verifier) transaction(n uint64, i uint32, rec []byte) error {
 	// A policy change without a value write is in the history exactly when
 	// the key existed then (Fabric ignores it on an absent key).
 	for _, m := range t.RWSet.MetadataWrites {
-		if _, wrote := t.write(m.Key); wrote {
+		if _, wrote := writeOf(t, m.Key); wrote {
 			continue // recorded with the value write, checked by the history replay
 		}
 		var flags []byte
@@ -382,7 +368,7 @@ func (v *verifier) replay(ns, key string, ver Version, flags byte, exp *expected
 	if !t.Valid() || t.Chaincode != ns {
 		return stateErr(ns, key, nil, "history names block %d transaction %d, which did not change this key", ver.BlockNum, ver.TxNum)
 	}
-	w, wrote := t.write(key)
+	w, wrote := writeOf(t, key)
 	var meta *MetadataWrite
 	for i := range t.RWSet.MetadataWrites {
 		if t.RWSet.MetadataWrites[i].Key == key {
@@ -456,7 +442,7 @@ func (v *verifier) state() error {
 }
 
 func genesisDataHash(config []byte) []byte {
-	d := newDataHasher()
-	d.add(config)
-	return d.sum()
+	d := block.NewDataHasher()
+	d.Add(config)
+	return d.Sum()
 }

@@ -1,21 +1,15 @@
 package proof
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
-	"encoding/pem"
-	"errors"
 	"fmt"
 	"io"
 	"maps"
 	"os"
-	"path/filepath"
 	"slices"
-	"strings"
 
 	"github.com/efa-marktplatz/registry/evidence"
-	"github.com/efa-marktplatz/registry/ledger"
+	"github.com/efa-marktplatz/registry/ledger/block"
 	"github.com/efa-marktplatz/registry/schema"
 	"github.com/ethereum/go-ethereum/signer/core/apitypes"
 )
@@ -41,7 +35,7 @@ type Bundle struct {
 	EIP712       EIP712   `json:"eip712"`
 	// Embedded holds the embedded ledger's blocks from the genesis block on:
 	// whole where they hold a transaction of the bundle, headers in between.
-	Embedded []ledger.RawBlock `json:"embedded,omitempty"`
+	Embedded []block.Raw `json:"embedded,omitempty"`
 	// Fabric holds the Fabric blocks, as the peers' qscc served them.
 	Fabric *evidence.FabricBlocks `json:"fabric,omitempty"`
 }
@@ -120,56 +114,6 @@ func ReadFile(path string) (*Bundle, error) {
 	return Read(f)
 }
 
-// LoadRoots reads the root certificates an auditor pins from a directory:
-// MSPID.pem files, or MSPID/ca.pem (the embedded ledger's msp directory has
-// that layout).
-func LoadRoots(dir string) (*Trust, error) {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return nil, fmt.Errorf("roots: %w", err)
-	}
-	t := &Trust{}
-	for _, e := range entries {
-		var msp, path string
-		switch {
-		case e.IsDir():
-			msp, path = e.Name(), filepath.Join(dir, e.Name(), "ca.pem")
-			if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
-				continue
-			}
-		case strings.HasSuffix(e.Name(), ".pem"):
-			msp, path = strings.TrimSuffix(e.Name(), ".pem"), filepath.Join(dir, e.Name())
-		default:
-			continue
-		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return nil, fmt.Errorf("roots: %w", err)
-		}
-		if err := t.AddRootsPEM(msp, data); err != nil {
-			return nil, fmt.Errorf("roots: %s: %w", path, err)
-		}
-	}
-	if len(t.Roots) == 0 {
-		return nil, fmt.Errorf("roots: no MSPID.pem or MSPID/ca.pem in %s", dir)
-	}
-	switch raw, err := os.ReadFile(filepath.Join(dir, GenesisFile)); {
-	case errors.Is(err, os.ErrNotExist):
-	case err != nil:
-		return nil, fmt.Errorf("roots: %w", err)
-	default:
-		h, err := hex.DecodeString(strings.TrimSpace(string(raw)))
-		if err != nil || len(h) != sha256.Size {
-			return nil, fmt.Errorf("roots: %s must hold the genesis block's header hash in hex", GenesisFile)
-		}
-		t.Genesis = h
-	}
-	return t, nil
-}
-
-// GenesisFile, in a roots directory, pins the genesis block: its header hash in hex.
-const GenesisFile = "genesis.sha256"
-
 // FabricTrust reads what an auditor pins for a Fabric channel: the root
 // certificate files by MSP id and the genesis block file, whose header hash
 // it pins.
@@ -184,35 +128,12 @@ func FabricTrust(rootFiles map[string]string, genesisBlock string) (*Trust, erro
 			return nil, err
 		}
 	}
-	block, err := os.ReadFile(genesisBlock)
+	genesis, err := os.ReadFile(genesisBlock)
 	if err != nil {
 		return nil, fmt.Errorf("roots: genesis block: %w", err)
 	}
-	if t.Genesis, err = FabricBlockHash(block); err != nil {
+	if t.Genesis, err = FabricBlockHash(genesis); err != nil {
 		return nil, fmt.Errorf("roots: genesis block %s: %w", genesisBlock, err)
 	}
 	return t, nil
-}
-
-// WriteDir writes the trust as LoadRoots reads it: MSPID.pem files, and the
-// genesis block's header hash (if pinned) as genesis.sha256.
-func (t *Trust) WriteDir(dir string) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	if t.Genesis != nil {
-		if err := os.WriteFile(filepath.Join(dir, GenesisFile), []byte(hex.EncodeToString(t.Genesis)+"\n"), 0o644); err != nil {
-			return err
-		}
-	}
-	for msp, certs := range t.Roots {
-		var out []byte
-		for _, c := range certs {
-			out = append(out, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})...)
-		}
-		if err := os.WriteFile(filepath.Join(dir, msp+".pem"), out, 0o644); err != nil {
-			return err
-		}
-	}
-	return nil
 }

@@ -9,21 +9,21 @@ import (
 	"slices"
 	"time"
 
-	"github.com/efa-marktplatz/registry/ledger"
+	"github.com/efa-marktplatz/registry/ledger/block"
 )
 
 // VerifyEmbedded checks the embedded ledger's blocks — the genesis block and
 // its node certificate against the supplied roots, the header chain, the
 // node's signatures, the data hashes — and returns the transactions named by
 // txIDs, in ledger order, as far as their blocks verified.
-func VerifyEmbedded(r *Report, blocks []ledger.RawBlock, trust *Trust, channel, chaincode string, txIDs []string) []*Tx {
+func VerifyEmbedded(r *Report, blocks []block.Raw, trust *Trust, channel, chaincode string, txIDs []string) []*Tx {
 	if len(blocks) == 0 {
 		r.Add(CheckGenesis, "block 0", errors.New("the bundle has no blocks"))
 		return nil
 	}
-	decoded := make([]*ledger.Block, len(blocks))
+	decoded := make([]*block.Block, len(blocks))
 	for i := range blocks {
-		b, err := ledger.DecodeRawBlock(&blocks[i])
+		b, err := block.DecodeRaw(&blocks[i])
 		if err != nil {
 			r.Add(CheckDataHash, fmt.Sprintf("block %d", i), err)
 			return nil
@@ -85,7 +85,7 @@ func VerifyEmbedded(r *Report, blocks []ledger.RawBlock, trust *Trust, channel, 
 		}
 		prev = h.Hash()
 		if len(blocks[i].Data) > 0 || i == len(decoded)-1 || (i == 1 && base > 1) {
-			if !r.Add(CheckNodeSignature, subject, ledger.VerifyHeaderSignature(h, b.Signature, node)) {
+			if !r.Add(CheckNodeSignature, subject, block.VerifySignature(h, b.Signature, node)) {
 				return nil
 			}
 		}
@@ -144,11 +144,11 @@ func VerifyEmbedded(r *Report, blocks []ledger.RawBlock, trust *Trust, channel, 
 // the node and to no client or admin) and valid from the genesis block to
 // the last block of the bundle.
 func nodeCertificate(certPEM []byte, trust *Trust, first, last time.Time) (*x509.Certificate, string, error) {
-	block, _ := pem.Decode(certPEM)
-	if block == nil {
+	certBlock, _ := pem.Decode(certPEM)
+	if certBlock == nil {
 		return nil, "", errors.New("the node certificate is not PEM")
 	}
-	cert, err := x509.ParseCertificate(block.Bytes)
+	cert, err := x509.ParseCertificate(certBlock.Bytes)
 	if err != nil {
 		return nil, "", fmt.Errorf("the node certificate: %w", err)
 	}
@@ -172,8 +172,8 @@ func nodeCertificate(certPEM []byte, trust *Trust, first, last time.Time) (*x509
 	return nil, "", fmt.Errorf("the node certificate (%s, issued by %s) chains to none of the supplied roots", cert.Subject.CommonName, cert.Issuer.CommonName)
 }
 
-func checkpointErr(blocks []*ledger.Block, base uint64, cp *Checkpoint) error {
-	var b *ledger.Block
+func checkpointErr(blocks []*block.Block, base uint64, cp *Checkpoint) error {
+	var b *block.Block
 	switch last := blocks[len(blocks)-1].Header.Number; {
 	case cp.Number == 0:
 		b = blocks[0]
