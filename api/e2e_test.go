@@ -130,6 +130,12 @@ func testHTTPListings(t *testing.T, h *harness) {
 	r := h.get("/v1/offerings?supplier=" + s.Supplier.ID)
 	require.Equal(t, http.StatusOK, r.status)
 	require.Contains(t, string(r.body), s.Offering.Offering)
+	r = h.get("/v1/offerings?kind=ozg-service&supplier=" + s.Supplier.ID)
+	require.Equal(t, http.StatusOK, r.status, "%s", r.body)
+	require.Contains(t, string(r.body), s.Offering.Offering)
+	r = h.get("/v1/offerings?kind=cloud-service&supplier=" + s.Supplier.ID)
+	require.Equal(t, http.StatusOK, r.status, "%s", r.body)
+	require.NotContains(t, string(r.body), s.Offering.Offering)
 	r = h.get("/v1/offerings/" + s.Offering.Offering + "/price-models?limit=10")
 	require.Equal(t, http.StatusOK, r.status)
 
@@ -261,6 +267,7 @@ func testHTTPRejections(t *testing.T, h *harness) {
 		{"cursor not issued here", func() response { return h.get("/v1/agreements?cursor=bm90LW91cnM") }, 400, "invalid", "cursor"},
 		{"an unknown status", func() response { return h.get("/v1/agreements?status=BOGUS") }, 400, "invalid", "status"},
 		{"an unknown Themenfeld", func() response { return h.get("/v1/offerings?themenfeld=Sport") }, 400, "invalid", "themenfeld"},
+		{"an unknown kind of offering", func() response { return h.get("/v1/offerings?kind=app") }, 400, "invalid", "kind"},
 		{"a malformed supplier id", func() response { return h.get("/v1/offerings?supplier=Not%20an%20id") }, 400, "invalid", "supplier"},
 		{"a malformed customer id", func() response { return h.get("/v1/agreements?customer=K%C3%B6ln") }, 400, "invalid", "customer"},
 		{"a malformed LeiKa key", func() response { return h.get("/v1/offerings?leika=123") }, 400, "invalid", "leika"},

@@ -143,8 +143,8 @@ func (a *API) routeTable() []route {
 		// Reads.
 		get("/v1/parties/:id", "parties", "A party", schema.Party{}, record(func(id string, _ schema.Uint) schema.Ref { return schema.PartyRef(id) })),
 		list("/v1/parties/:id/history", "parties", "Every committed change of a party, newest first", schema.HistoryEntry{}, nil, history(schema.RecordParty)),
-		list("/v1/offerings", "offerings", "Offerings, filtered by any of themenfeld, supplier, anbieter, status, leika and a text search q, sorted by sort", schema.Offering{},
-			[]queryParam{{"themenfeld", "one of the 14 OZG Themenfelder"}, {"supplier", "party id of the supplier"}, {"anbieter", "party id of the Anbieter"},
+		list("/v1/offerings", "offerings", "Offerings, filtered by any of themenfeld, kind, supplier, anbieter, status, leika and a text search q, sorted by sort", schema.Offering{},
+			[]queryParam{{"themenfeld", "one of the 14 OZG Themenfelder"}, {"kind", "ozg-service, fachverfahren, basiskomponente or cloud-service"}, {"supplier", "party id of the supplier"}, {"anbieter", "party id of the Anbieter"},
 				{"status", "SUBMITTED, PUBLISHED or WITHDRAWN (any case)"}, {"leika", "a LeiKa key (14 digits)"},
 				{"q", "words that must all occur (each as a word prefix, any case and accents) in the title, description, OZG-IDs, LeiKa keys or the supplier's id or name"},
 				{"sort", "id (default), title, created or updated; - before it for descending"}},

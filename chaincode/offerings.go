@@ -21,6 +21,7 @@ var offerings = kind[schema.Offering]{
 			index(schema.RecordOffering, "supplier", o.Supplier, o.Offering),
 			index(schema.RecordOffering, "anbieter", o.Anbieter, o.Offering),
 			index(schema.RecordOffering, "status", o.Status, o.Offering),
+			index(schema.RecordOffering, "kind", o.Kind, o.Offering),
 		}
 		if o.Themenfeld != "" {
 			out = append(out, index(schema.RecordOffering, "themenfeld", o.Themenfeld, o.Offering))

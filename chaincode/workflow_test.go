@@ -270,6 +270,8 @@ func testListings(t *testing.T, e *env) {
 	require.Equal(t, []string{"e-akte"}, ours(e, byStatus, offeringID))
 	byLeika := e.offerings("leika", "99999999000000", 1000)
 	require.Equal(t, []string{"digitaler-bauantrag"}, ours(e, byLeika, offeringID))
+	byKind := e.offerings("kind", schema.KindCloudService, 1000)
+	require.Equal(t, []string{"e-akte"}, ours(e, byKind, offeringID))
 	all := e.offerings("", "", 1000)
 	require.ElementsMatch(t, []string{"digitaler-bauantrag", "e-akte"}, ours(e, all, offeringID))
 

@@ -408,10 +408,10 @@ func (s *Store) indexOffering(ctx context.Context, q *wtx, stored []byte, pos in
 	if err := json.Unmarshal(stored, &o); err != nil {
 		return fmt.Errorf("decode offering: %w", err)
 	}
-	if _, err := q.ExecContext(ctx, `INSERT INTO offerings(id, supplier, anbieter, status, themenfeld, title, created, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+	if _, err := q.ExecContext(ctx, `INSERT INTO offerings(id, supplier, anbieter, status, themenfeld, kind, title, created, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT(id) DO UPDATE SET supplier = excluded.supplier, anbieter = excluded.anbieter, status = excluded.status,
-		themenfeld = excluded.themenfeld, title = excluded.title, updated = excluded.updated`,
-		o.Offering, o.Supplier, o.Anbieter, o.Status, o.Themenfeld, o.Title, pos, pos); err != nil {
+		themenfeld = excluded.themenfeld, kind = excluded.kind, title = excluded.title, updated = excluded.updated`,
+		o.Offering, o.Supplier, o.Anbieter, o.Status, o.Themenfeld, o.Kind, o.Title, pos, pos); err != nil {
 		return err
 	}
 	if _, err := q.ExecContext(ctx, `DELETE FROM offering_leika WHERE id = ?`, o.Offering); err != nil {

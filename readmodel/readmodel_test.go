@@ -637,6 +637,8 @@ func TestListingAndEvents(t *testing.T) {
 			{"by status", schema.RecordAgreement, Listing{Limit: 100, Filters: map[string]string{"status": schema.AgreementInterest}}, []string{id("a-interest")}},
 			{"offerings by text and filter", schema.RecordOffering, Listing{Limit: 100, Text: "bauan", Filters: map[string]string{"supplier": supplier, "status": schema.OfferingPublished}}, []string{offering}},
 			{"offerings by the supplier's name", schema.RecordOffering, Listing{Limit: 100, Text: "Mecklenburg"}, []string{offering}},
+			{"offerings by kind", schema.RecordOffering, Listing{Limit: 100, Filters: map[string]string{"kind": schema.KindOZGService, "supplier": supplier}}, []string{offering}},
+			{"offerings of another kind", schema.RecordOffering, Listing{Limit: 100, Filters: map[string]string{"kind": schema.KindCloudService, "supplier": supplier}}, []string{}},
 			{"offerings by leika", schema.RecordOffering, Listing{Limit: 100, Filters: map[string]string{"leika": "99999999000000"}}, []string{offering}},
 			{"offerings by text not there", schema.RecordOffering, Listing{Limit: 100, Text: `Bauantrag "OR x`}, []string{}},
 		}

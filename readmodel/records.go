@@ -64,7 +64,7 @@ type table struct {
 
 var tables = map[schema.Record]table{
 	schema.RecordOffering: {name: "offerings", columns: map[string]string{
-		"themenfeld": "t.themenfeld = ?", "supplier": "t.supplier = ?", "anbieter": "t.anbieter = ?", "status": "t.status = ?",
+		"themenfeld": "t.themenfeld = ?", "kind": "t.kind = ?", "supplier": "t.supplier = ?", "anbieter": "t.anbieter = ?", "status": "t.status = ?",
 		"leika": "t.id IN (SELECT id FROM offering_leika WHERE leika = ?)",
 	}},
 	schema.RecordAgreement: {name: "agreements", columns: map[string]string{

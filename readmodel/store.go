@@ -16,7 +16,7 @@ import (
 
 // format is the version of the database layout; a database of another
 // format is rebuilt.
-const format = 2
+const format = 3
 
 // ErrMismatch means a projected record differs from the hash its event
 // carries: the projection stops rather than serve it.
@@ -64,11 +64,12 @@ CREATE TABLE IF NOT EXISTS checked(
 	PRIMARY KEY(kind, id)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS offerings(
 	id TEXT PRIMARY KEY, supplier TEXT NOT NULL, anbieter TEXT NOT NULL, status TEXT NOT NULL,
-	themenfeld TEXT NOT NULL, title TEXT NOT NULL, created INTEGER NOT NULL, updated INTEGER NOT NULL) WITHOUT ROWID;
+	themenfeld TEXT NOT NULL, kind TEXT NOT NULL, title TEXT NOT NULL, created INTEGER NOT NULL, updated INTEGER NOT NULL) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS offerings_supplier ON offerings(supplier, id);
 CREATE INDEX IF NOT EXISTS offerings_anbieter ON offerings(anbieter, id);
 CREATE INDEX IF NOT EXISTS offerings_status ON offerings(status, id);
 CREATE INDEX IF NOT EXISTS offerings_themenfeld ON offerings(themenfeld, id);
+CREATE INDEX IF NOT EXISTS offerings_kind ON offerings(kind, id);
 CREATE TABLE IF NOT EXISTS offering_leika(leika TEXT NOT NULL, id TEXT NOT NULL, PRIMARY KEY(leika, id)) WITHOUT ROWID;
 CREATE VIRTUAL TABLE IF NOT EXISTS offerings_fts USING fts5(
 	id UNINDEXED, title, description, ozg, leika, supplier,

@@ -10,7 +10,7 @@ import (
 // Listing filters: the attribute a listing is narrowed by, one at a time
 // (the composite-key indexes the chaincode keeps).
 var (
-	OfferingFilters  = []string{"themenfeld", "supplier", "anbieter", "status", "leika"}
+	OfferingFilters  = []string{"themenfeld", "kind", "supplier", "anbieter", "status", "leika"}
 	AgreementFilters = []string{"customer", "supplier", "anbieter", "status", "offering"}
 	InvoiceFilters   = []string{"customer", "anbieter", "agreement", "year"}
 )
@@ -63,6 +63,10 @@ func NormalizeFilter(record Record, by, value string) (string, error) {
 	case "themenfeld":
 		if err := identifier.Themenfeld(value); err != nil {
 			return "", Invalid(by, "must be one of the 14 OZG Themenfelder, e.g. \"Bauen & Wohnen\"")
+		}
+	case "kind":
+		if !slices.Contains(OfferingKinds, value) {
+			return "", Invalid(by, "must be one of %s", strings.Join(OfferingKinds, ", "))
 		}
 	case "leika":
 		if err := identifier.LeiKa(value); err != nil {
