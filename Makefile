@@ -24,13 +24,27 @@ NETWORK_DIR  ?= network/run
 NETWORK_PORT ?= 17000
 REGISTRYCTL  := $(BIN)/registryctl
 
-.PHONY: all build run test test-fabric test-fabric-bft bench bench-api bench-scale bench-memory fuzz lint fmt tools clean network-up network-down network-status
+.PHONY: all build wasm run test test-fabric test-fabric-bft bench bench-api bench-scale bench-memory fuzz lint fmt tools clean network-up network-down network-status
 
 all: lint test
 
-## build: the commands, into ./bin
-build:
-	$(GO) build -o $(BIN)/ ./cmd/...
+## build: the commands, into ./bin, and the browser's verifier (wasm)
+build: wasm
+	$(GO) build -o $(BIN)/ $$($(GO) list ./cmd/... | grep -v /verifier-wasm)
+
+# The browser's verifier and Go's loader for it: generated, not committed.
+WASM_DIR := web/static
+
+## wasm: the offline proof verifier compiled to WebAssembly,
+## web/static/verifier.wasm (and gzipped, as web serves it), beside Go's
+## wasm_exec.js that loads it (compressed again only when it changed)
+wasm:
+	mkdir -p $(WASM_DIR)
+	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags='-s -w' -o $(WASM_DIR)/verifier.wasm.new ./cmd/verifier-wasm
+	@set -e; cd $(WASM_DIR); \
+	if cmp -s verifier.wasm.new verifier.wasm && [ -f verifier.wasm.gz ]; then rm verifier.wasm.new; \
+	else mv verifier.wasm.new verifier.wasm; gzip -6 -n -c verifier.wasm > verifier.wasm.gz.tmp; mv verifier.wasm.gz.tmp verifier.wasm.gz; fi
+	install -m 644 "$$($(GO) env GOROOT)/lib/wasm/wasm_exec.js" $(WASM_DIR)/wasm_exec.js
 
 ## run: the registry on its embedded ledger in ./data, with demo data on first start
 run: build
@@ -69,7 +83,7 @@ test-fabric: build
 	@set -e; dir=$$(mktemp -d -t registry-network.XXXXXX); \
 	trap '$(REGISTRYCTL) network down --dir "$$dir" --base-port $(TEST_NETWORK_PORT); rm -rf "$$dir"' EXIT; \
 	$(REGISTRYCTL) network up --dir "$$dir" --base-port $(TEST_NETWORK_PORT); \
-	$(GO) test -count=1 -p 1 -tags fabric ./chaincode/ ./api/ ./proof/ -fabric "$$dir" -fabric-port $(TEST_NETWORK_PORT); \
+	$(GO) test -count=1 -p 1 -tags fabric ./chaincode/ ./api/ ./proof/ ./web/ -fabric "$$dir" -fabric-port $(TEST_NETWORK_PORT); \
 	$(GO) test -count=1 -tags fabric -run TestEventFeedResumesExactlyAcrossKill9 ./cmd/registry-api/ -fabric "$$dir" -fabric-port $(TEST_NETWORK_PORT) && \
 	$(GO) test -count=1 -tags fabric,fabricrestart -run TestProofAfterNetworkRestart ./api/ -fabric "$$dir" -fabric-port $(TEST_NETWORK_PORT)
 	$(MAKE) test-fabric-bft
@@ -132,4 +146,4 @@ $(BENCHSTAT):
 	GOBIN=$(BIN) $(GO) install golang.org/x/perf/cmd/benchstat@$(BENCHSTAT_VERSION)
 
 clean:
-	rm -rf $(BIN) bench.out
+	rm -rf $(BIN) bench.out $(WASM_DIR)/verifier.wasm $(WASM_DIR)/verifier.wasm.gz $(WASM_DIR)/wasm_exec.js

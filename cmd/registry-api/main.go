@@ -39,6 +39,7 @@ import (
 	"github.com/efa-marktplatz/registry/ledger"
 	"github.com/efa-marktplatz/registry/network"
 	"github.com/efa-marktplatz/registry/proof"
+	"github.com/efa-marktplatz/registry/web"
 	"github.com/gin-gonic/gin"
 )
 
@@ -329,11 +330,15 @@ func run(ctx context.Context, cfg *config, logger *slog.Logger, ready chan<- str
 	if err != nil {
 		return err
 	}
+	site, err := web.New(web.Config{API: a, Logger: logger})
+	if err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", cfg.listen)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	srv := &http.Server{Handler: a, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second,
+	srv := &http.Server{Handler: site, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 90 * time.Second, IdleTimeout: 2 * time.Minute}
 	srv.RegisterOnShutdown(a.Shutdown) // event streams end, with a final event
 	logger.Info("registry-api serving", "address", "http://"+ln.Addr().String(), "backend", cfg.backend,

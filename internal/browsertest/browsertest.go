@@ -641,9 +641,22 @@ var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
 // other than letters, digits, '.', '_' and '-' in name become '_'.
 func Screenshot(t testing.TB, ctx context.Context, name string) string {
 	t.Helper()
+	return screenshot(t, ctx, name, chromedp.FullScreenshot(100)) // 100: PNG, not JPEG
+}
+
+// ScreenshotView is Screenshot of what the window shows (1280×657), not
+// the whole page: where the page has scrolled to, e.g. the element it
+// brought into view.
+func ScreenshotView(t testing.TB, ctx context.Context, name string) string {
+	t.Helper()
+	return screenshot(t, ctx, name, chromedp.CaptureScreenshot())
+}
+
+func screenshot(t testing.TB, ctx context.Context, name string, capture chromedp.Action[[]byte]) string {
+	t.Helper()
 	name = strings.Trim(unsafeName.ReplaceAllString(strings.TrimSuffix(name, ".png"), "_"), "._")
 	require.NotEmpty(t, name, "screenshot name")
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)) // 100: PNG, not JPEG
+	png, err := chromedp.Run(ctx, capture)
 	require.NoError(t, err, "screenshot %s", name)
 	path := filepath.Join(ArtifactsDir(t), name+".png")
 	require.NoError(t, os.WriteFile(path, png, 0o644))
