@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strconv"
 
 	"github.com/efa-marktplatz/registry/schema"
 	"github.com/efa-marktplatz/registry/schema/identifier"
@@ -38,13 +39,18 @@ type offeringRow struct {
 	SupplierName, AnbieterName string
 }
 
-// cataloguePageSize is how many offerings a catalogue page lists.
+// cataloguePageSize is how many offerings a catalogue page lists, unless
+// ?limit= asks for another number (the API's bound applies).
 const cataloguePageSize = 50
 
 func (s *Site) catalogue(w http.ResponseWriter, r *http.Request) {
 	in := r.URL.Query()
 	p := cataloguePage{Title: "Katalog", Query: map[string]string{}, PageSize: cataloguePageSize}
-	q := url.Values{"limit": {"50"}}
+	q := url.Values{"limit": {strconv.Itoa(cataloguePageSize)}}
+	if l := in.Get("limit"); l != "" {
+		p.Query["limit"] = l // the API checks it
+		q.Set("limit", l)
+	}
 	for _, f := range catalogueFilters {
 		if v := in.Get(f); v != "" {
 			p.Query[f] = v

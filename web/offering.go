@@ -16,7 +16,7 @@ type offeringPage struct {
 	AnbieterName string
 	Versions     []schema.OfferingVersion
 	PriceModels  []schema.PriceModel
-	Allocations  []allocation
+	Allocations  []allocationYear
 	Agreements   int
 	MoreThan     bool // the count stopped at maxCounted
 }
@@ -26,6 +26,14 @@ type allocation struct {
 	schema.Allocation
 	Version   schema.Uint       `json:"version"`
 	Published *schema.SignedAct `json:"published,omitempty"`
+}
+
+// allocationYear is a year of the offering's allocations: the allocation,
+// or why the registry cannot compute it (e.g. a figure is missing).
+type allocationYear struct {
+	Year       int
+	Allocation *allocation
+	Problem    string
 }
 
 // maxCounted bounds the agreements counted for an offering page.
@@ -58,23 +66,31 @@ func (s *Site) offering(w http.ResponseWriter, r *http.Request) {
 	}
 	p.PriceModels = models.Items
 	if len(p.PriceModels) > 0 {
-		from := p.PriceModels[0].ValidFrom
-		first, err := strconv.Atoi(from[:min(4, len(from))])
-		if err != nil {
-			s.fail(w, r, fmt.Errorf("web: price model valid from %q: %w", p.PriceModels[0].ValidFrom, err))
-			return
+		first := s.cfg.Now().Year()
+		for _, pm := range p.PriceModels {
+			y, err := strconv.Atoi(pm.ValidFrom[:min(4, len(pm.ValidFrom))])
+			if err != nil {
+				s.fail(w, r, fmt.Errorf("web: price model %d valid from %q: %w", pm.Version, pm.ValidFrom, err))
+				return
+			}
+			first = min(first, y)
 		}
-		for y := max(first, s.cfg.Now().Year()-4); y <= s.cfg.Now().Year(); y++ {
+		for y := s.cfg.Now().Year(); y >= max(first, s.cfg.Now().Year()-4); y-- {
 			var a allocation
 			err := s.read.get(ctx, base+"/allocations/"+strconv.Itoa(y), nil, &a)
-			if statusOf(err) == http.StatusNotFound || statusOf(err) == http.StatusConflict || statusOf(err) == http.StatusBadRequest {
-				continue // no price model in force that year, or nothing to allocate
-			}
-			if err != nil {
+			switch pe, ok := asProblem(err); {
+			case err == nil:
+				if a.Pool > 0 {
+					p.Allocations = append(p.Allocations, allocationYear{Year: y, Allocation: &a})
+				}
+			case ok && pe.Status == http.StatusNotFound:
+				// No price model in force that year.
+			case ok && pe.Status < 500:
+				p.Allocations = append(p.Allocations, allocationYear{Year: y, Problem: pe.Error()})
+			default:
 				s.fail(w, r, err)
 				return
 			}
-			p.Allocations = append(p.Allocations, a)
 		}
 	}
 	q := url.Values{"offering": {id}, "limit": {"1000"}}

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"fmt"
 	"context"
 	"net/http"
 	"net/url"
@@ -17,7 +18,9 @@ import (
 
 // world is the test data of the page tests, made through the REST API: a
 // marketplace (Land MV supplies, govdigital offers, Köln buys), an agreement
-// concluded and invoiced, and one whose fees await approval.
+// concluded and invoiced, one whose fees await approval, and a programmed
+// price model from this year whose cost pool the registry allocates by the
+// cases the supplier reported.
 type world struct {
 	m         *scenario.Marketplace
 	concluded *scenario.Deal
@@ -35,7 +38,14 @@ func makeWorld(t testing.TB, s *site) *world {
 	require.NoError(t, w.pending.Until(ctx, schema.AgreementFeesEntered, scenario.DefaultFees, ""))
 	require.NoError(t, s.b.SetPartyDetails(ctx, m.Anbieter, scenario.AnbieterDetails()))
 	require.NoError(t, s.b.SetPartyDetails(ctx, m.Customer, scenario.CustomerDetails(s.b.Koeln().LeitwegID, "50667", "Köln")))
-	w.invoice, err = w.concluded.Invoice(ctx, schema.Uint(time.Now().UTC().Year()), "RE"+s.b.ID("-1"))
+	year := schema.Uint(time.Now().UTC().Year())
+	w.invoice, err = w.concluded.Invoice(ctx, year, "RE"+s.b.ID("-1"))
+	require.NoError(t, err)
+	programmed := s.b.ProgrammedPriceModel(2, m.PriceModel.Hash, schema.KeyCases, true, schema.VATStandard)
+	programmed.ValidFrom = fmt.Sprintf("%d-01-01", year)
+	_, err = s.b.PriceModel(ctx, m.Supplier, programmed)
+	require.NoError(t, err)
+	_, err = w.concluded.ReportUsage(ctx, year, 100, 0)
 	require.NoError(t, err)
 	return w
 }
@@ -67,7 +77,8 @@ func TestPagesInChromium(t *testing.T) {
 			{"katalog", "/?" + url.Values{"supplier": {m.Supplier.ID}}.Encode(),
 				[]string{"Katalog der Angebote", m.Offering.Title, "Bauen & Wohnen", "OZG-Leistung", "Land Mecklenburg-Vorpommern", "govdigital eG", "Veröffentlicht"}},
 			{"angebot", "/angebote/" + m.Offering.Offering,
-				[]string{m.Offering.Title, m.Offering.Hash, m.PriceModel.Hash, "Vereinbarungen\n2", "Veröffentlicht", m.PriceModel.ValidFrom}},
+				[]string{m.Offering.Title, m.Offering.Hash, m.PriceModel.Hash, "Vereinbarungen\n2", "Veröffentlicht", m.PriceModel.ValidFrom,
+					"Kostenverteilung je Jahr", "Noch nicht veröffentlicht", "Preismodell-Version 2", "cases", d.ID}},
 			{"vereinbarung", "/vereinbarungen/" + d.ID,
 				[]string{"Verbindlich bestellt", "Geprüft:", d.Agreement.TermsHash, "Entgelte bestätigt", "Verbindlich bestellt", "gültig (VALID)",
 					m.Customer.Address(), m.Anbieter.Address(), w.invoice.Number, "XRechnung " + w.invoice.Number + " herunterladen", "Beweispaket herunterladen"}},
@@ -116,6 +127,36 @@ func TestCatalogueFiltersAndPages(t *testing.T) {
 	require.Contains(t, alert, "kind")
 	require.Contains(t, alert, "ozg-service")
 	browsertest.RequireAccessible(t, ctx)
+
+	// Pages: three offerings of the supplier, two a page.
+	for _, id := range []string{"e-akte", "fuehrerschein"} {
+		o := s.b.Bauantrag(1)
+		o.Offering, o.Title = s.b.ID(id), "Angebot "+id
+		_, err := s.b.Offering(context.Background(), w.m.Supplier, w.m.Anbieter, o, true)
+		require.NoError(t, err)
+	}
+	first := open(t, ctx, s, "/?"+url.Values{"supplier": {w.m.Supplier.ID}, "limit": {"2"}}.Encode())
+	require.Contains(t, first, "2 Angebote auf dieser Seite")
+	require.NotContains(t, first, "Erste Seite")
+	require.NoError(t, chromedp.Do(ctx, chromedp.Click(`a[rel="next"]`)))
+	waitLocation(t, ctx, "cursor=")
+	second, err := chromedp.Run(ctx, chromedp.Text("main"))
+	require.NoError(t, err)
+	require.Contains(t, second, "1 Angebot auf dieser Seite (Folgeseite)")
+	require.Contains(t, second, "Erste Seite")
+	require.NotContains(t, second, "Nächste Seite")
+	rows := func(text string) []string {
+		var out []string
+		for _, title := range []string{w.m.Offering.Title, "Angebot e-akte", "Angebot fuehrerschein"} {
+			if strings.Contains(text, title) {
+				out = append(out, title)
+			}
+		}
+		return out
+	}
+	require.Len(t, rows(first), 2)
+	require.Len(t, rows(second), 1)
+	require.NotContains(t, rows(first), rows(second)[0], "no offering on both pages")
 
 	// By keyboard: the search field takes the words, Enter submits.
 	open(t, ctx, s, "/")
