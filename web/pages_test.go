@@ -100,6 +100,10 @@ func TestPagesInChromium(t *testing.T) {
 				for _, want := range p.want {
 					require.Contains(t, text, want, "page %s", p.path)
 				}
+				// Status is written out, never shown by colour alone.
+				blank, err := chromedp.Run(ctx, chromedp.Evaluate[int](`[...document.querySelectorAll(".status, .verdict")].filter(e => e.offsetParent !== null && e.textContent.trim() === "").length`))
+				require.NoError(t, err)
+				require.Zero(t, blank, "a status without words")
 				browsertest.RequireNoJSErrors(t, ctx)
 				browsertest.RequireAccessible(t, ctx)
 				browsertest.Screenshot(t, ctx, p.name+"-"+s.backend)
