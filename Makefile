@@ -147,3 +147,56 @@ $(BENCHSTAT):
 
 clean:
 	rm -rf $(BIN) bench.out $(WASM_DIR)/verifier.wasm $(WASM_DIR)/verifier.wasm.gz $(WASM_DIR)/wasm_exec.js
+
+# ---- Docker images (issue 17) ----
+# Built FROM scratch of static binaries built here: no image is pulled. The
+# build contexts are assembled afresh in IMAGES_DIR (one rootfs per image,
+# binaries hard-linked), the Dockerfiles are network/docker/images/*.Dockerfile.
+# WITH_ENGINE runs the docker commands with a Docker engine: it installs
+# Debian's docker.io and docker-compose when missing, starts
+# `dockerd --storage-driver=vfs` when no engine answers, and stops the engine
+# it started once its last user is done (internal/dockertest).
+IMAGES_DIR     := network/.cache/images
+IMAGE_PREFIX   ?= efa-registry
+IMAGE_TAG      ?= latest
+FABRIC_VERSION := 3.1.1
+FABRIC_LDFLAGS := -s -w -X github.com/hyperledger/fabric/common/metadata.Version=$(FABRIC_VERSION)
+# e.g. DOCKER_BUILD_FLAGS=--no-cache
+DOCKER_BUILD_FLAGS ?=
+WITH_ENGINE    := $(GO) run ./internal/dockertest/withengine
+IMAGES := peer:$(FABRIC_VERSION) orderer:$(FABRIC_VERSION) chaincode:$(IMAGE_TAG) registry-api:$(IMAGE_TAG)
+
+.PHONY: images test-images
+
+## images: the Docker images FROM scratch: IMAGE_PREFIX/peer:3.1.1 (peer,
+## sample core.yaml, our CCaaS builder as /etc/registry/builder/bin/*),
+## orderer:3.1.1 (orderer, osnadmin, sample orderer.yaml), chaincode and
+## registry-api; static binaries (CGO_ENABLED=0, -trimpath) built on the host
+images: wasm
+	@set -e; ctx=$(IMAGES_DIR); rm -rf "$$ctx"; mkdir -p "$$ctx/bin"; \
+	echo "static binaries into $$ctx/bin"; \
+	(cd network/tools && CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(FABRIC_LDFLAGS)' -o "$(CURDIR)/$$ctx/bin/" \
+	  github.com/hyperledger/fabric/cmd/peer github.com/hyperledger/fabric/cmd/orderer github.com/hyperledger/fabric/cmd/osnadmin); \
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '-s -w' -o "$$ctx/bin/" ./cmd/registry-chaincode ./cmd/registry-api; \
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '-s -w' -o "$$ctx/bin/ccaas-builder" ./network/builder; \
+	sample="$$(cd network/tools && $(GO) list -m -f '{{.Dir}}' github.com/hyperledger/fabric)/sampleconfig"; \
+	for img in peer orderer chaincode registry-api; do mkdir -p "$$ctx/$$img/rootfs/usr/local/bin" "$$ctx/$$img/rootfs/tmp"; chmod 1777 "$$ctx/$$img/rootfs/tmp"; done; \
+	r="$$ctx/peer/rootfs"; ln "$$ctx/bin/peer" "$$r/usr/local/bin/"; \
+	install -D -m 644 "$$sample/core.yaml" "$$r/etc/hyperledger/fabric/core.yaml"; \
+	mkdir -p "$$r/etc/registry/builder/bin" "$$r/opt/hyperledger/ccaas_builder/bin"; \
+	for b in detect build release; do \
+	  ln "$$ctx/bin/ccaas-builder" "$$r/etc/registry/builder/bin/$$b"; ln "$$ctx/bin/ccaas-builder" "$$r/opt/hyperledger/ccaas_builder/bin/$$b"; done; \
+	r="$$ctx/orderer/rootfs"; ln "$$ctx/bin/orderer" "$$ctx/bin/osnadmin" "$$r/usr/local/bin/"; \
+	install -D -m 644 "$$sample/orderer.yaml" "$$r/etc/hyperledger/fabric/orderer.yaml"; \
+	ln "$$ctx/bin/registry-chaincode" "$$ctx/chaincode/rootfs/usr/local/bin/"; \
+	r="$$ctx/registry-api/rootfs"; ln "$$ctx/bin/registry-api" "$$r/usr/local/bin/"; \
+	install -D -m 644 /etc/ssl/certs/ca-certificates.crt "$$r/etc/ssl/certs/ca-certificates.crt"
+	$(WITH_ENGINE) sh -c 'set -e; for img in $(IMAGES); do name=$${img%%:*}; \
+	  echo "docker build $(IMAGE_PREFIX)/$$img"; \
+	  docker build $(DOCKER_BUILD_FLAGS) -f network/docker/images/$$name.Dockerfile -t $(IMAGE_PREFIX)/$$img $(IMAGES_DIR)/$$name; done; \
+	  docker images --filter reference="$(IMAGE_PREFIX)/*"'
+
+## test-images: `make images`, then the images' smoke test (tag docker), with
+## one Docker engine for both
+test-images:
+	$(WITH_ENGINE) sh -c '$(MAKE) --no-print-directory images && $(GO) test -count=1 -tags docker ./internal/dockertest/ ./network/docker/images/'

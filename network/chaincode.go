@@ -11,7 +11,7 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"embed"
+	_ "embed"
 	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
@@ -19,9 +19,12 @@ import (
 	"math/big"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/efa-marktplatz/registry/internal/atomicfile"
 )
 
 // ChaincodeVersion and ChaincodeSequence define the committed chaincodes.
@@ -30,29 +33,106 @@ const (
 	ChaincodeSequence = "1"
 )
 
-// The external builder — detect, build and release, three small programs the
-// peer runs to "build" a chaincode-as-a-service package, which holds only
-// where to dial the chaincode — lives in network/builder; the Docker images
-// ship the same files.
+// The external builder — detect, build and release, which the peer runs to
+// "build" a chaincode-as-a-service package, which holds only where to dial
+// the chaincode — is one static Go program, network/builder/main.go, that
+// acts as the name it is run by. The network builds it from the embedded
+// source into the binaries' cache (once per version of the source) and
+// installs it as the three names in DIR/builder/bin; the peer image of
+// `make images` ships the same program.
 //
-//go:embed builder
-var builder embed.FS
+//go:embed builder/main.go
+var builderSource []byte
 
-func (n *Network) ensureBuilder() error {
+// builderBinary is the builder's name in the binaries' cache.
+const builderBinary = "ccaas-builder"
+
+// ensureBuilder installs the external builder as DIR/builder/bin/detect,
+// build and release: hard links to the cached program, or copies where the
+// cache is on another file system.
+func (n *Network) ensureBuilder(ctx context.Context) error {
+	program, err := n.buildBuilder(ctx)
+	if err != nil {
+		return err
+	}
 	dir := n.path("builder", "bin")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("network: builder: %w", err)
 	}
 	for _, name := range []string{"detect", "build", "release"} {
-		script, err := builder.ReadFile("builder/" + name)
-		if err != nil {
-			return fmt.Errorf("network: builder %s: %w", name, err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, name), script, 0o755); err != nil {
+		if err := installExecutable(program, filepath.Join(dir, name)); err != nil {
 			return fmt.Errorf("network: builder %s: %w", name, err)
 		}
 	}
 	return nil
+}
+
+// buildBuilder builds the external builder into the binaries' cache when
+// it is missing or was built from other source (the stamp beside it records
+// the source's SHA-256), and returns its path. Networks that build it at
+// the same time each build it aside and rename it into place.
+func (n *Network) buildBuilder(ctx context.Context) (string, error) {
+	program, stamp := n.bin(builderBinary), n.bin(builderBinary+".sha256")
+	sum := sha256.Sum256(builderSource)
+	want := hex.EncodeToString(sum[:])
+	if got, err := os.ReadFile(stamp); err == nil && strings.TrimSpace(string(got)) == want && exists(program) {
+		return program, nil
+	}
+	n.cfg.Logger.Info("building the external builder", "into", n.cfg.BinDir)
+	if err := os.MkdirAll(n.cfg.BinDir, 0o755); err != nil {
+		return "", fmt.Errorf("network: binaries directory: %w", err)
+	}
+	src, err := os.MkdirTemp(n.cfg.BinDir, "."+builderBinary+"-src-")
+	if err != nil {
+		return "", fmt.Errorf("network: builder: %w", err)
+	}
+	defer os.RemoveAll(src)
+	// A module of its own: the program needs the standard library only.
+	files := map[string]string{"go.mod": "module " + builderBinary + "\n\ngo 1.26\n", "main.go": string(builderSource)}
+	for name, content := range files {
+		if err := os.WriteFile(filepath.Join(src, name), []byte(content), 0o644); err != nil {
+			return "", fmt.Errorf("network: builder: %w", err)
+		}
+	}
+	built := filepath.Join(src, builderBinary)
+	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-ldflags=-s -w", "-o", built, ".")
+	cmd.Dir = src
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOWORK=off", "GOFLAGS=")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("network: build the external builder: %w\n%s", err, out)
+	}
+	if err := os.Rename(built, program); err != nil {
+		return "", fmt.Errorf("network: builder: %w", err)
+	}
+	if err := atomicfile.Write(stamp, []byte(want+"\n"), 0o644); err != nil {
+		return "", fmt.Errorf("network: builder: %w", err)
+	}
+	return program, nil
+}
+
+// installExecutable puts program at path, a hard link or else a copy,
+// renamed into place: a peer that runs the old file meanwhile is not
+// disturbed.
+func installExecutable(program, path string) error {
+	tmp := fmt.Sprintf("%s.tmp-%d", path, os.Getpid())
+	if err := removeIfExists(tmp); err != nil {
+		return err
+	}
+	if err := os.Link(program, tmp); err != nil {
+		raw, err := os.ReadFile(program)
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(tmp, raw, 0o755); err != nil {
+			return err
+		}
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		_ = os.Remove(tmp)
+		return err
+	}
+	// Renaming a link onto a link of the same file leaves both in place.
+	return removeIfExists(tmp)
 }
 
 // ensureChaincodeTLS creates a CA and a server certificate for every
@@ -173,7 +253,7 @@ func (n *Network) ensurePackage(cc Node) (path, id string, err error) {
 // deployChaincodes installs both chaincodes on every peer, starts their
 // servers, and approves and commits their definitions (MAJORITY endorsement).
 func (n *Network) deployChaincodes(ctx context.Context) error {
-	if err := n.ensureBuilder(); err != nil {
+	if err := n.ensureBuilder(ctx); err != nil {
 		return err
 	}
 	if err := n.ensureChaincodeTLS(); err != nil {
