@@ -15,7 +15,7 @@ func NetworkGateway(n *network.Network, mspID, user, chaincodeName string) (Fabr
 		return FabricConfig{}, fmt.Errorf("client: network has no peer of %s", mspID)
 	}
 	return FabricConfig{
-		Endpoint: p.Address(), TLSRootCert: n.TLSCACert(p.Org), MSPID: mspID,
+		Endpoint: p.Address(), TLSRootCert: n.TLSCACert(p.Org), TLSServerName: p.Name, MSPID: mspID,
 		Certificate: n.UserCert(p.Org, user), PrivateKey: n.UserKeyDir(p.Org, user),
 		Channel: network.ChannelID, Chaincode: chaincodeName,
 	}, nil
@@ -27,7 +27,7 @@ func NetworkGateway(n *network.Network, mspID, user, chaincodeName string) (Fabr
 func NetworkPeers(n *network.Network) []FabricPeer {
 	var out []FabricPeer
 	for _, p := range n.Peers() {
-		out = append(out, FabricPeer{Endpoint: p.Address(), TLSRootCert: n.TLSCACert(p.Org)})
+		out = append(out, FabricPeer{Endpoint: p.Address(), TLSRootCert: n.TLSCACert(p.Org), TLSServerName: p.Name})
 	}
 	return out
 }

@@ -172,7 +172,7 @@ func (n *Network) ensureChaincodeTLS() error {
 		tmpl := &x509.Certificate{
 			SerialNumber: big.NewInt(int64(i + 2)), Subject: pkix.Name{CommonName: cc.Name},
 			NotBefore: now, NotAfter: now.AddDate(10, 0, 0), IPAddresses: []net.IP{net.ParseIP("127.0.0.1")},
-			DNSNames: []string{"localhost"}, KeyUsage: x509.KeyUsageDigitalSignature,
+			DNSNames: []string{cc.Name, "localhost"}, KeyUsage: x509.KeyUsageDigitalSignature,
 			ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
 		}
 		der, err := x509.CreateCertificate(rand.Reader, tmpl, caCert, &key.PublicKey, caKey)
@@ -223,7 +223,7 @@ func (n *Network) ensurePackage(cc Node) (path, id string, err error) {
 		return "", "", fmt.Errorf("network: chaincode CA: %w", err)
 	}
 	conn, err := json.Marshal(map[string]any{
-		"address": cc.Address(), "dial_timeout": "10s", "tls_required": true,
+		"address": n.Endpoint(cc, cc.Port), "dial_timeout": "10s", "tls_required": true,
 		"client_auth_required": false, "root_cert": string(root),
 	})
 	if err != nil {
@@ -265,19 +265,16 @@ func (n *Network) deployChaincodes(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		installed, err := n.output(ctx, n.cliEnv(peer), n.bin("peer"), "lifecycle", "chaincode", "queryinstalled")
+		installed, err := n.cli(ctx, peer, n.cliEnv(peer), "peer", "lifecycle", "chaincode", "queryinstalled")
 		if err != nil {
 			return err
 		}
 		if !bytes.Contains(installed, []byte(id)) {
-			if err := n.run(ctx, n.cliEnv(peer), n.bin("peer"), "lifecycle", "chaincode", "install", pkg); err != nil {
+			if _, err := n.cli(ctx, peer, n.cliEnv(peer), "peer", "lifecycle", "chaincode", "install", pkg); err != nil {
 				return err
 			}
 		}
-		if err := n.startChaincodeServer(cc, id); err != nil {
-			return err
-		}
-		if err := n.waitListening(ctx, cc, cc.Port); err != nil {
+		if err := n.StartNode(ctx, cc); err != nil {
 			return err
 		}
 	}
@@ -289,26 +286,11 @@ func (n *Network) deployChaincodes(ctx context.Context) error {
 	return nil
 }
 
-func (n *Network) startChaincodeServer(cc Node, packageID string) error {
-	if len(n.cfg.ChaincodeServer) == 0 {
-		return fmt.Errorf("network: no chaincode server command configured")
-	}
-	tls := n.path("chaincode", "tls")
-	env := []string{
-		"CHAINCODE_ID=" + packageID,
-		"CHAINCODE_SERVER_ADDRESS=" + cc.Address(),
-		"CHAINCODE_TLS_CERT=" + filepath.Join(tls, cc.Name+".crt"),
-		"CHAINCODE_TLS_KEY=" + filepath.Join(tls, cc.Name+".key"),
-	}
-	args := append(append([]string{}, n.cfg.ChaincodeServer[1:]...), "-contract", cc.Chaincode)
-	return n.start(cc, env, n.cfg.ChaincodeServer[0], args...)
-}
-
 // commitDefinition approves a chaincode definition for every org and
 // commits it, unless it is committed already.
 func (n *Network) commitDefinition(ctx context.Context, name string) error {
 	peers := n.Peers()
-	committed, _ := n.output(ctx, n.cliEnv(peers[0]), n.bin("peer"), "lifecycle", "chaincode", "querycommitted", "--channelID", ChannelID, "--name", name)
+	committed, _ := n.cli(ctx, peers[0], n.cliEnv(peers[0]), "peer", "lifecycle", "chaincode", "querycommitted", "--channelID", ChannelID, "--name", name)
 	if bytes.Contains(committed, []byte("Sequence: "+ChaincodeSequence)) {
 		return nil
 	}
@@ -320,15 +302,15 @@ func (n *Network) commitDefinition(ctx context.Context, name string) error {
 			return err
 		}
 		args := append(append([]string{"lifecycle", "chaincode", "approveformyorg", "--package-id", id}, definition...), n.ordererArgs()...)
-		if err := n.retry(ctx, func() error { return n.run(ctx, n.cliEnv(p), n.bin("peer"), args...) }); err != nil {
+		if err := n.retry(ctx, func() error { _, err := n.cli(ctx, p, n.cliEnv(p), "peer", args...); return err }); err != nil {
 			return err
 		}
 	}
 	args := append(append([]string{"lifecycle", "chaincode", "commit"}, definition...), n.ordererArgs()...)
 	for _, p := range peers {
-		args = append(args, "--peerAddresses", p.Address(), "--tlsRootCertFiles", n.TLSCACert(p.Org))
+		args = append(args, "--peerAddresses", n.Endpoint(p, p.Port), "--tlsRootCertFiles", n.TLSCACert(p.Org))
 	}
-	return n.retry(ctx, func() error { return n.run(ctx, n.cliEnv(peers[0]), n.bin("peer"), args...) })
+	return n.retry(ctx, func() error { _, err := n.cli(ctx, peers[0], n.cliEnv(peers[0]), "peer", args...); return err })
 }
 
 func (n *Network) chaincodeServer(name string, org Org) Node {

@@ -84,7 +84,12 @@ func (n *Network) ensureCrypto(ctx context.Context) error {
 	if exists(n.cryptoDir()) {
 		return nil
 	}
-	sans := []string{"127.0.0.1", "localhost"}
+	// Every node's certificate names its host name (cryptogen adds
+	// Hostname.Domain); natively the nodes also listen on 127.0.0.1.
+	var sans []string
+	if !n.cfg.Containers {
+		sans = []string{"127.0.0.1", "localhost"}
+	}
 	spec := func(host string) map[string]any { return map[string]any{"Hostname": host, "SANS": sans} }
 	var orderers []map[string]any
 	for _, o := range n.Orderers() {
@@ -150,7 +155,7 @@ func (n *Network) ensureGenesis(ctx context.Context) error {
 	}
 	var endpoints []string
 	for _, o := range n.Orderers() {
-		endpoints = append(endpoints, o.Address())
+		endpoints = append(endpoints, n.Endpoint(o, o.Port))
 	}
 	ordererOrg := map[string]any{
 		"Name": OrdererOrg.MSPID, "ID": OrdererOrg.MSPID, "MSPDir": filepath.Join(n.orgDir(OrdererOrg), "msp"),
@@ -172,7 +177,7 @@ func (n *Network) ensureGenesis(ctx context.Context) error {
 				"Admins":      policy(fmt.Sprintf("OR('%s.admin')", id)),
 				"Endorsement": policy(fmt.Sprintf("OR('%s.peer')", id)),
 			},
-			"AnchorPeers": []map[string]any{{"Host": "127.0.0.1", "Port": p.Port}},
+			"AnchorPeers": []map[string]any{{"Host": n.host(p), "Port": p.Port}},
 		})
 	}
 	ordererSection := map[string]any{
@@ -190,7 +195,7 @@ func (n *Network) ensureGenesis(ctx context.Context) error {
 		for i, o := range n.Orderers() {
 			tls := filepath.Join(n.nodeCryptoDir(o), "tls", "server.crt")
 			mapping = append(mapping, map[string]any{
-				"ID": i + 1, "Host": "127.0.0.1", "Port": o.Port, "MSPID": OrdererOrg.MSPID,
+				"ID": i + 1, "Host": n.host(o), "Port": o.Port, "MSPID": OrdererOrg.MSPID,
 				"ClientTLSCert": tls, "ServerTLSCert": tls,
 				"Identity": filepath.Join(n.nodeCryptoDir(o), "msp", "signcerts", o.Name+"-cert.pem"),
 			})
@@ -208,7 +213,7 @@ func (n *Network) ensureGenesis(ctx context.Context) error {
 		var consenters []map[string]any
 		for _, o := range n.Orderers() {
 			tls := filepath.Join(n.nodeCryptoDir(o), "tls", "server.crt")
-			consenters = append(consenters, map[string]any{"Host": "127.0.0.1", "Port": o.Port, "ClientTLSCert": tls, "ServerTLSCert": tls})
+			consenters = append(consenters, map[string]any{"Host": n.host(o), "Port": o.Port, "ClientTLSCert": tls, "ServerTLSCert": tls})
 		}
 		ordererSection["OrdererType"] = "etcdraft"
 		ordererSection["EtcdRaft"] = map[string]any{
@@ -287,12 +292,12 @@ func (n *Network) writePeerConfig(sample string, p Node) error {
 	for k, v := range map[string]any{
 		"peer.id":                                         p.Name,
 		"peer.networkId":                                  "registry",
-		"peer.listenAddress":                              p.Address(),
-		"peer.address":                                    p.Address(),
-		"peer.chaincodeListenAddress":                     fmt.Sprintf("127.0.0.1:%d", p.ChaincodePort),
-		"peer.chaincodeAddress":                           fmt.Sprintf("127.0.0.1:%d", p.ChaincodePort),
-		"peer.gossip.bootstrap":                           p.Address(),
-		"peer.gossip.externalEndpoint":                    p.Address(),
+		"peer.listenAddress":                              n.listen(p.Port),
+		"peer.address":                                    n.Endpoint(p, p.Port),
+		"peer.chaincodeListenAddress":                     n.listen(p.ChaincodePort),
+		"peer.chaincodeAddress":                           n.Endpoint(p, p.ChaincodePort),
+		"peer.gossip.bootstrap":                           n.Endpoint(p, p.Port),
+		"peer.gossip.externalEndpoint":                    n.Endpoint(p, p.Port),
 		"peer.gossip.useLeaderElection":                   false,
 		"peer.gossip.orgLeader":                           true,
 		"peer.gossip.reconnectInterval":                   "1s",
@@ -308,7 +313,7 @@ func (n *Network) writePeerConfig(sample string, p Node) error {
 		"vm.endpoint":                                     "",
 		"chaincode.externalBuilders":                      []map[string]any{{"name": "registry-ccaas", "path": n.path("builder"), "propagateEnvironment": []string{}}},
 		"chaincode.executetimeout":                        "30s",
-		"operations.listenAddress":                        fmt.Sprintf("127.0.0.1:%d", p.OperationsPort),
+		"operations.listenAddress":                        n.listen(p.OperationsPort),
 		"metrics.provider":                                "prometheus",
 		"peer.deliveryclient.reconnectTotalTimeThreshold": "3600s",
 	} {
@@ -326,7 +331,7 @@ func (n *Network) writeOrdererConfig(sample string, o Node) error {
 	tls := filepath.Join(n.nodeCryptoDir(o), "tls")
 	adminTLS := filepath.Join(n.UserDir(OrdererOrg, "Admin"), "tls")
 	for k, v := range map[string]any{
-		"General.ListenAddress":             "127.0.0.1",
+		"General.ListenAddress":             n.listenHost(),
 		"General.ListenPort":                o.Port,
 		"General.TLS.Enabled":               true,
 		"General.TLS.PrivateKey":            filepath.Join(tls, "server.key"),
@@ -340,9 +345,9 @@ func (n *Network) writeOrdererConfig(sample string, o Node) error {
 		"FileLedger.Location":               filepath.Join(n.nodeDir(o), "ledger"),
 		"Consensus.WALDir":                  filepath.Join(n.nodeDir(o), "etcdraft", "wal"),
 		"Consensus.SnapDir":                 filepath.Join(n.nodeDir(o), "etcdraft", "snapshot"),
-		"Operations.ListenAddress":          fmt.Sprintf("127.0.0.1:%d", o.OperationsPort),
+		"Operations.ListenAddress":          n.listen(o.OperationsPort),
 		"Metrics.Provider":                  "prometheus",
-		"Admin.ListenAddress":               fmt.Sprintf("127.0.0.1:%d", o.AdminPort),
+		"Admin.ListenAddress":               n.listen(o.AdminPort),
 		"Admin.TLS.Enabled":                 true,
 		"Admin.TLS.Certificate":             filepath.Join(tls, "server.crt"),
 		"Admin.TLS.PrivateKey":              filepath.Join(tls, "server.key"),
@@ -361,7 +366,7 @@ func (n *Network) cliEnv(p Node) []string {
 		"FABRIC_CFG_PATH=" + filepath.Join(n.nodeDir(p), "config"),
 		"CORE_PEER_LOCALMSPID=" + p.Org.MSPID,
 		"CORE_PEER_MSPCONFIGPATH=" + filepath.Join(n.UserDir(p.Org, "Admin"), "msp"),
-		"CORE_PEER_ADDRESS=" + p.Address(),
+		"CORE_PEER_ADDRESS=" + n.Endpoint(p, p.Port),
 		"CORE_PEER_TLS_ENABLED=true",
 		"CORE_PEER_TLS_ROOTCERT_FILE=" + n.TLSCACert(p.Org),
 	}
@@ -369,7 +374,8 @@ func (n *Network) cliEnv(p Node) []string {
 
 // ordererArgs are the CLI flags that reach the ordering service over TLS.
 func (n *Network) ordererArgs() []string {
-	return []string{"-o", n.Orderers()[0].Address(), "--tls", "--cafile", n.TLSCACert(OrdererOrg)}
+	o := n.Orderers()[0]
+	return []string{"-o", n.Endpoint(o, o.Port), "--tls", "--cafile", n.TLSCACert(OrdererOrg)}
 }
 
 func removeIfExists(path string) error {

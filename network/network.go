@@ -66,6 +66,14 @@ type Config struct {
 	ChaincodeServer []string
 	// BFT runs four SmartBFT orderers instead of three Raft orderers.
 	BFT bool
+	// Containers runs every node in a Docker container of its own (images
+	// of `make images`), started with docker-compose from a compose file
+	// generated into Dir from this same description: the nodes reach each
+	// other by their host names, over a Docker network per organisation and
+	// a backbone between the organisations, with TLS certificates for those
+	// names; their ports are published on 127.0.0.1 only. Without it, every
+	// node is a process on 127.0.0.1.
+	Containers bool
 	// BatchTimeout and MaxMessageCount cut the orderers' blocks.
 	BatchTimeout    time.Duration
 	MaxMessageCount int
@@ -142,7 +150,7 @@ func New(cfg Config) (*Network, error) {
 		if err := json.Unmarshal(raw, &shape); err != nil {
 			return nil, fmt.Errorf("network: %s: %w", filepath.Join(dir, "network.json"), err)
 		}
-		cfg.BasePort, cfg.BFT = shape.BasePort, shape.BFT
+		cfg.BasePort, cfg.BFT, cfg.Containers = shape.BasePort, shape.BFT, shape.Containers
 	case !errors.Is(err, fs.ErrNotExist):
 		return nil, fmt.Errorf("network: %w", err)
 	}
@@ -152,12 +160,13 @@ func New(cfg Config) (*Network, error) {
 // networkShape is what a network directory records about itself, so that
 // status and down need no flags.
 type networkShape struct {
-	BasePort int  `json:"basePort"`
-	BFT      bool `json:"bft"`
+	BasePort   int  `json:"basePort"`
+	BFT        bool `json:"bft"`
+	Containers bool `json:"containers,omitempty"`
 }
 
 func (n *Network) saveShape() error {
-	raw, err := json.Marshal(networkShape{BasePort: n.cfg.BasePort, BFT: n.cfg.BFT})
+	raw, err := json.Marshal(networkShape{BasePort: n.cfg.BasePort, BFT: n.cfg.BFT, Containers: n.cfg.Containers})
 	if err != nil {
 		return fmt.Errorf("network: %w", err)
 	}
@@ -183,8 +192,36 @@ type Node struct {
 	Chaincode      string // chaincode servers: registry or kv
 }
 
-// Address is the node's host:port.
+// Address is where the node listens as seen from this machine: host:port
+// on 127.0.0.1 (a container's port is published there). Nodes reach each
+// other at Network.Endpoint.
 func (nd Node) Address() string { return fmt.Sprintf("127.0.0.1:%d", nd.Port) }
+
+// Containers reports whether the network's nodes run in containers.
+func (n *Network) Containers() bool { return n.cfg.Containers }
+
+// host is the name other nodes reach a node by: its host name in
+// containers, else 127.0.0.1.
+func (n *Network) host(nd Node) string {
+	if n.cfg.Containers {
+		return nd.Name
+	}
+	return "127.0.0.1"
+}
+
+// Endpoint is where other nodes reach a node's port.
+func (n *Network) Endpoint(nd Node, port int) string { return fmt.Sprintf("%s:%d", n.host(nd), port) }
+
+// listen is the address a node listens on for a port: every interface of
+// its container, else 127.0.0.1.
+func (n *Network) listen(port int) string { return fmt.Sprintf("%s:%d", n.listenHost(), port) }
+
+func (n *Network) listenHost() string {
+	if n.cfg.Containers {
+		return "0.0.0.0"
+	}
+	return "127.0.0.1"
+}
 
 // Orderers returns the orderer nodes.
 func (n *Network) Orderers() []Node {

@@ -45,12 +45,20 @@ func (n *Network) pid(nd Node) int {
 	return pid
 }
 
-// Running reports whether a node's process is alive.
-func (n *Network) Running(nd Node) bool { return n.pid(nd) != 0 }
+// Running reports whether a node's process (or container) is alive.
+func (n *Network) Running(nd Node) bool {
+	if n.cfg.Containers {
+		return containerRunning(nd.Name)
+	}
+	return n.pid(nd) != 0
+}
 
 // start launches a node's process detached from ours (its own session), with
 // output to its log file, and records its PID.
 func (n *Network) start(nd Node, env []string, name string, args ...string) error {
+	if n.cfg.Containers {
+		return n.startContainer(context.Background(), nd)
+	}
 	if n.Running(nd) {
 		return nil
 	}
@@ -84,6 +92,9 @@ func (n *Network) start(nd Node, env []string, name string, args ...string) erro
 
 // Stop stops a node's process: SIGTERM, then SIGKILL after the grace period.
 func (n *Network) Stop(nd Node, grace time.Duration) error {
+	if n.cfg.Containers {
+		return n.stopContainer(nd, grace)
+	}
 	pid := n.pid(nd)
 	if pid == 0 {
 		return removeIfExists(n.pidFile(nd))
@@ -160,6 +171,9 @@ func (n *Network) poll(ctx context.Context, nd Node, check func() error) error {
 
 // LogTail returns the last lines of a node's log.
 func (n *Network) LogTail(nd Node, lines int) string {
+	if n.cfg.Containers {
+		return containerLog(nd, lines)
+	}
 	raw, err := os.ReadFile(n.logFile(nd))
 	if err != nil {
 		return fmt.Sprintf("(no log for %s: %v)", nd.Name, err)

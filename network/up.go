@@ -46,6 +46,23 @@ func (n *Network) up(ctx context.Context) error {
 		if err := n.writeOrdererConfig(sample, o); err != nil {
 			return err
 		}
+	}
+	for _, p := range n.Peers() {
+		if err := n.writePeerConfig(sample, p); err != nil {
+			return err
+		}
+	}
+	if n.cfg.Containers {
+		// The compose file names every node's command, chaincode package
+		// ids included.
+		if err := n.ensureChaincodeTLS(); err != nil {
+			return err
+		}
+		if err := n.writeCompose(); err != nil {
+			return err
+		}
+	}
+	for _, o := range n.Orderers() {
 		if err := n.StartNode(ctx, o); err != nil {
 			return err
 		}
@@ -56,9 +73,6 @@ func (n *Network) up(ctx context.Context) error {
 		}
 	}
 	for _, p := range n.Peers() {
-		if err := n.writePeerConfig(sample, p); err != nil {
-			return err
-		}
 		if err := n.StartNode(ctx, p); err != nil {
 			return err
 		}
@@ -82,34 +96,26 @@ const logSpec = "FABRIC_LOGGING_SPEC=info:grpc=error:comm.grpc.server=warning:en
 // StartNode starts an orderer, peer or chaincode server of an initialised
 // network (after a Stop, say) and waits until it is ready.
 func (n *Network) StartNode(ctx context.Context, nd Node) error {
+	argv, env, err := n.process(nd)
+	if err != nil {
+		return err
+	}
+	if err := n.start(nd, env, argv[0], argv[1:]...); err != nil {
+		return err
+	}
 	switch nd.Kind {
 	case "orderer":
-		env := []string{"FABRIC_CFG_PATH=" + filepath.Join(n.nodeDir(nd), "config"), logSpec}
-		if err := n.start(nd, env, n.bin("orderer")); err != nil {
-			return err
-		}
 		// /healthz can answer before the admin endpoint listens.
 		if err := n.waitHealthy(ctx, nd); err != nil {
 			return err
 		}
 		return n.waitListening(ctx, nd, nd.AdminPort)
 	case "peer":
-		env := []string{"FABRIC_CFG_PATH=" + filepath.Join(n.nodeDir(nd), "config"), logSpec}
-		if err := n.start(nd, env, n.bin("peer"), "node", "start"); err != nil {
-			return err
-		}
 		if err := n.waitHealthy(ctx, nd); err != nil {
 			return err
 		}
 		return n.waitListening(ctx, nd, nd.Port)
 	case "chaincode":
-		_, id, err := n.ensurePackage(nd)
-		if err != nil {
-			return err
-		}
-		if err := n.startChaincodeServer(nd, id); err != nil {
-			return err
-		}
 		return n.waitListening(ctx, nd, nd.Port)
 	}
 	return fmt.Errorf("network: unknown node kind %q", nd.Kind)
@@ -118,9 +124,9 @@ func (n *Network) StartNode(ctx context.Context, nd Node) error {
 // joinOrderer joins an orderer to the channel through its admin endpoint.
 func (n *Network) joinOrderer(ctx context.Context, o Node) error {
 	admin := filepath.Join(n.UserDir(OrdererOrg, "Admin"), "tls")
-	tlsArgs := []string{"-o", fmt.Sprintf("127.0.0.1:%d", o.AdminPort), "--ca-file", n.TLSCACert(OrdererOrg),
+	tlsArgs := []string{"-o", n.Endpoint(o, o.AdminPort), "--ca-file", n.TLSCACert(OrdererOrg),
 		"--client-cert", filepath.Join(admin, "client.crt"), "--client-key", filepath.Join(admin, "client.key")}
-	list, err := n.output(ctx, nil, n.bin("osnadmin"), append([]string{"channel", "list"}, tlsArgs...)...)
+	list, err := n.cli(ctx, o, nil, "osnadmin", append([]string{"channel", "list"}, tlsArgs...)...)
 	if err != nil {
 		return err
 	}
@@ -128,12 +134,13 @@ func (n *Network) joinOrderer(ctx context.Context, o Node) error {
 		return nil
 	}
 	args := append([]string{"channel", "join", "--channelID", ChannelID, "--config-block", n.path("config", ChannelID+".block")}, tlsArgs...)
-	return n.run(ctx, nil, n.bin("osnadmin"), args...)
+	_, err = n.cli(ctx, o, nil, "osnadmin", args...)
+	return err
 }
 
 // joinPeer joins a peer to the channel.
 func (n *Network) joinPeer(ctx context.Context, p Node) error {
-	list, err := n.output(ctx, n.cliEnv(p), n.bin("peer"), "channel", "list")
+	list, err := n.cli(ctx, p, n.cliEnv(p), "peer", "channel", "list")
 	if err != nil {
 		return err
 	}
@@ -141,7 +148,8 @@ func (n *Network) joinPeer(ctx context.Context, p Node) error {
 		return nil
 	}
 	return n.retry(ctx, func() error {
-		return n.run(ctx, n.cliEnv(p), n.bin("peer"), "channel", "join", "-b", n.path("config", ChannelID+".block"))
+		_, err := n.cli(ctx, p, n.cliEnv(p), "peer", "channel", "join", "-b", n.path("config", ChannelID+".block"))
+		return err
 	})
 }
 
@@ -154,7 +162,8 @@ func (n *Network) waitChaincode(ctx context.Context) error {
 				fn = `{"Args":["Get","ready"]}`
 			}
 			err := n.retry(ctx, func() error {
-				return n.run(ctx, n.cliEnv(p), n.bin("peer"), "chaincode", "query", "-C", ChannelID, "-n", name, "-c", fn)
+				_, err := n.cli(ctx, p, n.cliEnv(p), "peer", "chaincode", "query", "-C", ChannelID, "-n", name, "-c", fn)
+				return err
 			})
 			if err != nil {
 				return fmt.Errorf("network: chaincode %s does not answer on %s: %w", name, p.Name, err)
@@ -164,8 +173,12 @@ func (n *Network) waitChaincode(ctx context.Context) error {
 	return nil
 }
 
-// Down stops every process Up started, by the PIDs it recorded; data stays.
+// Down stops every process Up started, by the PIDs it recorded (in
+// containers: removes the containers and their Docker networks); data stays.
 func (n *Network) Down() error {
+	if n.cfg.Containers {
+		return n.downContainers()
+	}
 	nodes := n.Nodes()
 	var errs []error
 	for i := len(nodes) - 1; i >= 0; i-- {

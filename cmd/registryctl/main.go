@@ -149,6 +149,7 @@ func networkCmd(ctx context.Context, verb string, args []string, out io.Writer) 
 	dir := fs.String("dir", filepath.Join("network", "run"), "data, logs and crypto of the network")
 	basePort := fs.Int("base-port", 17000, "first of the 127.0.0.1 ports the network uses (about 300); an existing network keeps its own")
 	bft := fs.Bool("bft", false, "four SmartBFT orderers instead of three Raft orderers (when the network is created)")
+	containers := fs.Bool("containers", false, "run every node in a Docker container of its own (images of make images; docker-compose, a compose file generated into --dir), when the network is created")
 	tools := fs.String("tools", "", "tools module that builds the Fabric binaries (default: network/tools here or above)")
 	batchTimeout := fs.Duration("batch-timeout", 50*time.Millisecond, "orderer batch timeout")
 	maxMessages := fs.Int("max-message-count", 64, "orderer batch size in transactions")
@@ -166,7 +167,7 @@ func networkCmd(ctx context.Context, verb string, args []string, out io.Writer) 
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	n, err := network.New(network.Config{
-		Dir: *dir, BasePort: *basePort, BFT: *bft, ToolsDir: *tools, ChaincodeServer: []string{*server},
+		Dir: *dir, BasePort: *basePort, BFT: *bft, Containers: *containers, ToolsDir: *tools, ChaincodeServer: []string{*server},
 		BatchTimeout: *batchTimeout, MaxMessageCount: *maxMessages, Logger: logger,
 	})
 	if err != nil {
@@ -174,7 +175,7 @@ func networkCmd(ctx context.Context, verb string, args []string, out io.Writer) 
 	}
 	switch verb {
 	case "up":
-		if _, err := os.Stat(*server); err != nil {
+		if _, err := os.Stat(*server); err != nil && !n.Containers() {
 			return fmt.Errorf("chaincode server %s: %w (build it: go build -o bin/ ./cmd/registry-chaincode)", *server, err)
 		}
 		ctx, cancel := context.WithTimeout(ctx, *timeout)
