@@ -122,6 +122,16 @@ func (n *Network) compose(ctx context.Context, args ...string) ([]byte, error) {
 	return out, nil
 }
 
+// containerPID is the host PID of a running container's process, else 0.
+func containerPID(name string) int {
+	out, err := exec.Command("docker", "inspect", "-f", "{{if .State.Running}}{{.State.Pid}}{{end}}", name).Output()
+	if err != nil {
+		return 0
+	}
+	pid, _ := strconv.Atoi(strings.TrimSpace(string(out)))
+	return pid
+}
+
 // containerRunning reports whether a node's container runs.
 func containerRunning(name string) bool {
 	out, err := exec.Command("docker", "inspect", "-f", "{{.State.Running}}", name).Output()
@@ -180,9 +190,11 @@ func (n *Network) writeCompose() error {
 		}
 		if nd.Kind != "chaincode" {
 			svc.Networks = append(svc.Networks, backbone)
-			for _, p := range nd.ports() {
-				svc.Ports = append(svc.Ports, fmt.Sprintf("127.0.0.1:%d:%d", p, p))
-			}
+		}
+		// Published on this machine's loopback only (where Up waits for
+		// them): no other organisation's container reaches them there.
+		for _, p := range nd.ports() {
+			svc.Ports = append(svc.Ports, fmt.Sprintf("127.0.0.1:%d:%d", p, p))
 		}
 		slices.Sort(svc.Networks)
 		networks[orgNetwork(nd.Org)] = map[string]any{}
@@ -191,12 +203,10 @@ func (n *Network) writeCompose() error {
 	return writeYAML(n.ComposeFile(), map[string]any{"version": "2.4", "services": services, "networks": networks})
 }
 
-// startContainer starts a node's container (created from the compose file
-// when missing) and returns once it runs.
+// startContainer starts a node's container, created from the compose file
+// when missing or when its service changed (docker-compose leaves one that
+// runs as described alone).
 func (n *Network) startContainer(ctx context.Context, nd Node) error {
-	if containerRunning(nd.Name) {
-		return nil
-	}
 	_, err := n.compose(ctx, "up", "-d", "--no-deps", nd.Name)
 	return err
 }

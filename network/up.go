@@ -189,7 +189,8 @@ func (n *Network) Down() error {
 	return errors.Join(errs...)
 }
 
-// NodeStatus is the state of one process.
+// NodeStatus is the state of one process (in containers: the container's
+// process, by its PID on this machine).
 type NodeStatus struct {
 	Node
 	PID int
@@ -199,7 +200,13 @@ type NodeStatus struct {
 func (n *Network) Status() []NodeStatus {
 	var out []NodeStatus
 	for _, nd := range n.Nodes() {
-		out = append(out, NodeStatus{Node: nd, PID: n.pid(nd)})
+		pid := 0
+		if n.cfg.Containers {
+			pid = containerPID(nd.Name)
+		} else {
+			pid = n.pid(nd)
+		}
+		out = append(out, NodeStatus{Node: nd, PID: pid})
 	}
 	return out
 }
