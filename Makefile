@@ -24,7 +24,7 @@ NETWORK_DIR  ?= network/run
 NETWORK_PORT ?= 17000
 REGISTRYCTL  := $(BIN)/registryctl
 
-.PHONY: all build wasm run test test-fabric test-fabric-bft bench bench-api bench-scale bench-memory fuzz lint fmt tools clean network-up network-down network-status
+.PHONY: all build wasm run test test-fabric test-compose test-fabric-bft bench bench-api bench-scale bench-memory fuzz lint fmt tools clean network-up network-down network-status
 
 all: lint test
 
@@ -60,17 +60,19 @@ network-down: build
 network-status: build
 	$(REGISTRYCTL) network status --dir $(NETWORK_DIR) --base-port $(NETWORK_PORT)
 
-## test: vet and run every test (the crash test and the ethers cross-check,
-## which installs ethers from npm, included), then bring a native Fabric
-## network up, run the conformance and fault tests on it, and take it down;
-## what CI runs
+## test: vet and run every test (the crash test, the ethers cross-check,
+## which installs ethers from npm, and the browser tests, which install
+## Chromium and axe-core, included), then bring a native Fabric network up,
+## run the conformance and fault tests on it, and take it down; then the same
+## network in Docker containers (test-compose); what CI runs
 test: build
 	$(GO) vet ./...
-	$(GO) vet -tags fabric,fabricrestart ./...
+	$(GO) vet -tags fabric,fabricrestart,compose,docker ./...
 	$(GO) test -count=1 ./...
 	$(GO) test -count=1 -race -short ./ledger/...
 	$(GO) test -run '^$$' -fuzz FuzzActBody -fuzztime $(TEST_FUZZTIME) ./api/
 	$(MAKE) test-fabric
+	$(MAKE) test-compose
 
 # A network of its own for the tests, on ports apart from network-up's.
 TEST_NETWORK_PORT ?= 27000
@@ -98,6 +100,31 @@ test-fabric-bft: build
 	trap '$(REGISTRYCTL) network down --dir "$$dir" --base-port $(TEST_BFT_PORT); rm -rf "$$dir"' EXIT; \
 	$(REGISTRYCTL) network up --bft --dir "$$dir" --base-port $(TEST_BFT_PORT); \
 	$(GO) test -count=1 -p 1 -tags fabric -run 'TestFabricEvidence|TestAuditors' ./proof/ ./api/ -fabric "$$dir" -fabric-port $(TEST_BFT_PORT)
+
+# The network in containers of test-compose, on ports apart from the others.
+TEST_COMPOSE_PORT ?= 29000
+
+## test-compose: the same network in Docker containers (registryctl network up
+## --containers: the compose file generated from the native description, a
+## Docker network per org and a backbone, TLS by host name, a registry-api per
+## member org), on a Docker engine it starts when none runs (Debian's
+## docker.io and docker-compose installed when missing) and stops when it
+## started it; the images built first (make images); then the conformance,
+## fault and proof suites from this machine through the published ports, the
+## marketplace across the members' registry-apis, one org's containers
+## restarted and its bundles verified again; everything taken down, and
+## checked that no container, network or volume is left
+test-compose: build
+	$(WITH_ENGINE) sh -c 'set -e; $(MAKE) --no-print-directory images; \
+	  dir=$$(mktemp -d -t registry-compose.XXXXXX); project=efa-registry-$(TEST_COMPOSE_PORT); \
+	  trap "$(REGISTRYCTL) network down --dir $$dir; rm -rf $$dir" EXIT; \
+	  $(REGISTRYCTL) network up --containers --dir "$$dir" --base-port $(TEST_COMPOSE_PORT); \
+	  $(GO) test -count=1 -p 1 -tags fabric ./chaincode/ ./proof/ -fabric "$$dir" -fabric-port $(TEST_COMPOSE_PORT); \
+	  $(GO) test -count=1 -tags fabric,compose ./network/ -fabric "$$dir" -fabric-port $(TEST_COMPOSE_PORT); \
+	  $(REGISTRYCTL) network down --dir "$$dir"; \
+	  left="$$(docker ps -aq --filter label=com.docker.compose.project=$$project) $$(docker network ls -q --filter label=com.docker.compose.project=$$project) $$(docker volume ls -q --filter label=com.docker.compose.project=$$project)"; \
+	  if [ -n "$$(echo $$left)" ]; then echo "test-compose: left behind: $$left"; exit 1; fi; \
+	  echo "test-compose: nothing left behind"'
 
 ## bench: ledger tx/s at 1, 8, 64 submitters beside raw bbolt, evaluate latency,
 ## signed registry acts/s beside a trivial Put and ecrecover/s, EIP-712 digests,

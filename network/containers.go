@@ -26,11 +26,13 @@ const (
 	PeerImage      = "efa-registry/peer:3.1.1"
 	OrdererImage   = "efa-registry/orderer:3.1.1"
 	ChaincodeImage = "efa-registry/chaincode:latest"
+	APIImage       = "efa-registry/registry-api:latest"
 )
 
 // backbone is the Docker network between the organisations' data centres:
-// orderers and peers. Each organisation's own network holds its nodes, and
-// a member's chaincode servers sit on it alone, reachable by its peer only.
+// orderers, peers and the members' registry-api (which await commits on
+// every peer). Each organisation's own network holds its nodes, and a
+// member's chaincode servers sit on it alone, reachable by its peer only.
 const backbone = "backbone"
 
 // project is the docker-compose project of the network.
@@ -71,6 +73,9 @@ func (n *Network) process(nd Node) (argv, env []string, err error) {
 			return nil, nil, fmt.Errorf("network: no chaincode server command configured")
 		}
 		return append(append([]string{}, server...), "-contract", nd.Chaincode), env, nil
+	case "api":
+		return []string{"registry-api", "--backend", "fabric", "--fabric-network", n.cfg.Dir, "--fabric-org", nd.Org.MSPID,
+			"--fabric-within", "--listen", n.listen(nd.Port), "--data", n.APIDataDir(nd.Org)}, nil, nil
 	}
 	return nil, nil, fmt.Errorf("network: unknown node kind %q", nd.Kind)
 }
@@ -172,7 +177,7 @@ func (n *Network) writeCompose() error {
 		if err != nil {
 			return err
 		}
-		image := map[string]string{"orderer": OrdererImage, "peer": PeerImage, "chaincode": ChaincodeImage}[nd.Kind]
+		image := map[string]string{"orderer": OrdererImage, "peer": PeerImage, "chaincode": ChaincodeImage, "api": APIImage}[nd.Kind]
 		svc := composeService{
 			Image: image, ContainerName: nd.Name, Hostname: nd.Name, Command: argv,
 			Environment: map[string]string{},
@@ -181,8 +186,8 @@ func (n *Network) writeCompose() error {
 			Restart:     "no",
 			Labels:      map[string]string{"efa-registry.node": nd.Kind, "efa-registry.org": nd.Org.MSPID},
 		}
-		if nd.Kind == "chaincode" {
-			svc.Command = argv[1:] // the image's entrypoint is the server
+		if nd.Kind == "chaincode" || nd.Kind == "api" {
+			svc.Command = argv[1:] // the image's entrypoint is the program
 		}
 		for _, e := range env {
 			k, v, _ := strings.Cut(e, "=")

@@ -56,6 +56,11 @@ func TestComposeFileIsGeneratedFromTheTopology(t *testing.T) {
 			require.Equal(t, v, svc.Environment[k], "%s: %s", nd.Name, k)
 		}
 		switch nd.Kind {
+		case "api":
+			require.Equal(t, APIImage, svc.Image)
+			require.Equal(t, argv[1:], svc.Command, "the image's entrypoint is registry-api")
+			require.Contains(t, argv, "--fabric-within")
+			require.ElementsMatch(t, []string{orgNetwork(nd.Org), backbone}, keys(svc.Networks))
 		case "chaincode":
 			require.Equal(t, ChaincodeImage, svc.Image)
 			require.Equal(t, argv[1:], svc.Command)
@@ -72,6 +77,7 @@ func TestComposeFileIsGeneratedFromTheTopology(t *testing.T) {
 		require.ElementsMatch(t, want, svc.Ports, "%s: published on 127.0.0.1 only", nd.Name)
 	}
 	require.ElementsMatch(t, names, keys(compose.Services), "a service per node, no more")
+	require.Len(t, n.APIs(), len(Members), "a registry-api per member org")
 
 	// Nodes reach each other by host name.
 	p := n.Peers()[0]

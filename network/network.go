@@ -182,7 +182,7 @@ func (n *Network) Dir() string { return n.cfg.Dir }
 // Node is one process of the network.
 type Node struct {
 	Name string // e.g. orderer0.cooperative.registry.test, peer0.dataport.registry.test
-	Kind string // orderer, peer, chaincode
+	Kind string // orderer, peer, chaincode, api
 	Org  Org
 	Port int // the listen port (the chaincode server's for a chaincode)
 	// Admin and Operations ports (orderers: admin; all: operations).
@@ -271,10 +271,38 @@ func (n *Network) ChaincodeServers() []Node {
 	return out
 }
 
+// APIs returns the registry-api of every member org, each as the org's
+// client identity behind a port of its own: in containers only (natively,
+// an operator runs registry-api with --fabric-network).
+func (n *Network) APIs() []Node {
+	if !n.cfg.Containers {
+		return nil
+	}
+	out := make([]Node, len(Members))
+	for i, org := range Members {
+		out[i] = Node{Name: "registry-api." + org.Domain, Kind: "api", Org: org, Port: n.cfg.BasePort + 300 + 10*i}
+	}
+	return out
+}
+
+// API returns the registry-api of a member org (containers only).
+func (n *Network) API(mspID string) (Node, bool) {
+	for _, a := range n.APIs() {
+		if a.Org.MSPID == mspID {
+			return a, true
+		}
+	}
+	return Node{}, false
+}
+
 // Nodes returns every process of the network, in start order.
 func (n *Network) Nodes() []Node {
-	return append(append(n.Orderers(), n.Peers()...), n.ChaincodeServers()...)
+	return append(append(append(n.Orderers(), n.Peers()...), n.ChaincodeServers()...), n.APIs()...)
 }
+
+// APIDataDir is the data directory (read model, member token) of a member
+// org's registry-api in containers.
+func (n *Network) APIDataDir(org Org) string { return n.path("api", org.Domain) }
 
 // ---- paths ----
 

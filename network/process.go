@@ -140,6 +140,26 @@ func (n *Network) waitHealthy(ctx context.Context, nd Node) error {
 	})
 }
 
+// waitReady polls a registry-api's /readyz until it answers 200.
+func (n *Network) waitReady(ctx context.Context, nd Node) error {
+	url := fmt.Sprintf("http://127.0.0.1:%d/readyz", nd.Port)
+	return n.poll(ctx, nd, func() error {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		if err != nil {
+			return err
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return err
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("%s answers %d", url, resp.StatusCode)
+		}
+		return nil
+	})
+}
+
 // waitListening polls until a TCP port accepts connections.
 func (n *Network) waitListening(ctx context.Context, nd Node, port int) error {
 	return n.poll(ctx, nd, func() error {

@@ -85,7 +85,15 @@ func (n *Network) up(ctx context.Context) error {
 	if err := n.deployChaincodes(ctx); err != nil {
 		return err
 	}
-	return n.waitChaincode(ctx)
+	if err := n.waitChaincode(ctx); err != nil {
+		return err
+	}
+	for _, a := range n.APIs() {
+		if err := n.StartNode(ctx, a); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // logSpec keeps node logs to what an operator needs: Fabric logs every gRPC
@@ -117,6 +125,8 @@ func (n *Network) StartNode(ctx context.Context, nd Node) error {
 		return n.waitListening(ctx, nd, nd.Port)
 	case "chaincode":
 		return n.waitListening(ctx, nd, nd.Port)
+	case "api":
+		return n.waitReady(ctx, nd)
 	}
 	return fmt.Errorf("network: unknown node kind %q", nd.Kind)
 }

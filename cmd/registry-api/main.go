@@ -49,6 +49,7 @@ type config struct {
 	demo                                            bool
 	actsPerSecond                                   float64
 	fabricNetwork, fabricOrg                        string
+	fabricWithin                                    bool
 	fabric                                          client.FabricConfig
 	fabricAdminCert, fabricAdminKey, fabricAwait    string
 	trustRoots                                      string
@@ -107,6 +108,11 @@ func parse(args []string) (*config, error) {
 	fs.Float64Var(&c.actsPerSecond, "acts-per-second", rate, "acts per second and client address ($REGISTRY_ACTS_PER_SECOND)")
 	str(&c.fabricNetwork, "fabric-network", "", "directory of a native network (registryctl network up): fills the fabric-* settings")
 	str(&c.fabricOrg, "fabric-org", "DataportMSP", "member org to connect as, with --fabric-network")
+	within, err := strconv.ParseBool(env("fabric-within", "false"))
+	if err != nil {
+		return nil, fmt.Errorf("REGISTRY_FABRIC_WITHIN: %w", err)
+	}
+	fs.BoolVar(&c.fabricWithin, "fabric-within", within, "with --fabric-network of a network in containers: this process runs in a container beside them and reaches the peers by host name ($REGISTRY_FABRIC_WITHIN)")
 	str(&c.fabric.Endpoint, "fabric-endpoint", "", "peer gateway host:port")
 	str(&c.fabric.TLSRootCert, "fabric-tls-ca", "", "PEM file of the peer's TLS CA")
 	str(&c.fabric.MSPID, "fabric-msp", "", "MSP id of the member org")
@@ -187,13 +193,18 @@ func fabricBackend(cfg *config) (*backend, error) {
 		if err != nil {
 			return nil, err
 		}
-		user, err := client.NetworkGateway(n, cfg.fabricOrg, "User1", fc.Chaincode)
+		gateway, peers := client.NetworkGateway, client.NetworkPeers
+		if cfg.fabricWithin {
+			gateway, peers = client.NetworkGatewayWithin, client.NetworkPeersWithin
+		}
+		user, err := gateway(n, cfg.fabricOrg, "User1", fc.Chaincode)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", cfg.fabricNetwork, err)
 		}
-		fc.Endpoint, fc.TLSRootCert, fc.MSPID, fc.Certificate, fc.PrivateKey = user.Endpoint, user.TLSRootCert, user.MSPID, user.Certificate, user.PrivateKey
-		fc.AwaitPeers = client.NetworkPeers(n)
-		adminGW, err := client.NetworkGateway(n, cfg.fabricOrg, "Admin", fc.Chaincode)
+		fc.Endpoint, fc.TLSRootCert, fc.TLSServerName = user.Endpoint, user.TLSRootCert, user.TLSServerName
+		fc.MSPID, fc.Certificate, fc.PrivateKey = user.MSPID, user.Certificate, user.PrivateKey
+		fc.AwaitPeers = peers(n)
+		adminGW, err := gateway(n, cfg.fabricOrg, "Admin", fc.Chaincode)
 		if err != nil {
 			return nil, err
 		}
