@@ -67,7 +67,7 @@ network-status: build
 ## network in Docker containers (test-compose); what CI runs
 test: build
 	$(GO) vet ./...
-	$(GO) vet -tags fabric,fabricrestart,compose,docker ./...
+	$(GO) vet -tags fabric,fabricrestart,compose,docker,addorg ./...
 	$(GO) test -count=1 ./...
 	$(GO) test -count=1 -race -short ./ledger/...
 	$(GO) test -run '^$$' -fuzz FuzzActBody -fuzztime $(TEST_FUZZTIME) ./api/
@@ -87,7 +87,8 @@ test-fabric: build
 	$(REGISTRYCTL) network up --dir "$$dir" --base-port $(TEST_NETWORK_PORT); \
 	$(GO) test -count=1 -p 1 -tags fabric ./chaincode/ ./api/ ./proof/ ./web/ -fabric "$$dir" -fabric-port $(TEST_NETWORK_PORT); \
 	$(GO) test -count=1 -tags fabric -run TestEventFeedResumesExactlyAcrossKill9 ./cmd/registry-api/ -fabric "$$dir" -fabric-port $(TEST_NETWORK_PORT) && \
-	$(GO) test -count=1 -tags fabric,fabricrestart -run TestProofAfterNetworkRestart ./api/ -fabric "$$dir" -fabric-port $(TEST_NETWORK_PORT)
+	$(GO) test -count=1 -tags fabric,fabricrestart -run TestProofAfterNetworkRestart ./api/ -fabric "$$dir" -fabric-port $(TEST_NETWORK_PORT) && \
+	$(GO) test -count=1 -tags fabric,addorg -run TestAddOrgJoinsTheChannel ./network/ -fabric "$$dir" -fabric-port $(TEST_NETWORK_PORT)
 	$(MAKE) test-fabric-bft
 
 # The BFT network's ports, apart from the Raft test network's.

@@ -139,38 +139,35 @@ func installExecutable(program, path string) error {
 // chaincode server: the peers dial their chaincode over TLS too.
 func (n *Network) ensureChaincodeTLS() error {
 	dir := n.path("chaincode", "tls")
-	caCertFile := filepath.Join(dir, "ca.crt")
-	if exists(caCertFile) {
-		return nil
-	}
+	caCertFile, caKeyFile := filepath.Join(dir, "ca.crt"), filepath.Join(dir, "ca.key")
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("network: chaincode TLS: %w", err)
 	}
-	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return fmt.Errorf("network: chaincode CA key: %w", err)
+	caCert, caKey, err := loadChaincodeCA(caCertFile, caKeyFile)
+	switch {
+	case err == nil:
+	case exists(caCertFile):
+		return fmt.Errorf("network: chaincode TLS: %w", err)
+	default:
+		if caCert, caKey, err = newChaincodeCA(caCertFile, caKeyFile); err != nil {
+			return err
+		}
 	}
 	now := time.Now().Add(-time.Hour)
-	caTmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "chaincode-ca.registry.test"},
-		NotBefore: now, NotAfter: now.AddDate(10, 0, 0), IsCA: true, BasicConstraintsValid: true,
-		KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
-	}
-	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
-	if err != nil {
-		return fmt.Errorf("network: chaincode CA: %w", err)
-	}
-	caCert, err := x509.ParseCertificate(caDER)
-	if err != nil {
-		return fmt.Errorf("network: chaincode CA: %w", err)
-	}
-	for i, cc := range n.ChaincodeServers() {
+	for _, cc := range n.ChaincodeServers() {
+		if exists(filepath.Join(dir, cc.Name+".crt")) {
+			continue
+		}
 		key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 		if err != nil {
 			return fmt.Errorf("network: chaincode key: %w", err)
 		}
+		serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 62))
+		if err != nil {
+			return fmt.Errorf("network: chaincode certificate: %w", err)
+		}
 		tmpl := &x509.Certificate{
-			SerialNumber: big.NewInt(int64(i + 2)), Subject: pkix.Name{CommonName: cc.Name},
+			SerialNumber: serial, Subject: pkix.Name{CommonName: cc.Name},
 			NotBefore: now, NotAfter: now.AddDate(10, 0, 0), IPAddresses: []net.IP{net.ParseIP("127.0.0.1")},
 			DNSNames: []string{cc.Name, "localhost"}, KeyUsage: x509.KeyUsageDigitalSignature,
 			ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
@@ -183,14 +180,78 @@ func (n *Network) ensureChaincodeTLS() error {
 		if err != nil {
 			return fmt.Errorf("network: chaincode key: %w", err)
 		}
-		if err := os.WriteFile(filepath.Join(dir, cc.Name+".crt"), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644); err != nil {
-			return fmt.Errorf("network: %w", err)
-		}
 		if err := os.WriteFile(filepath.Join(dir, cc.Name+".key"), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
 			return fmt.Errorf("network: %w", err)
 		}
+		if err := os.WriteFile(filepath.Join(dir, cc.Name+".crt"), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644); err != nil {
+			return fmt.Errorf("network: %w", err)
+		}
 	}
-	return os.WriteFile(caCertFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}), 0o644)
+	return nil
+}
+
+// newChaincodeCA creates the CA of the chaincode servers' TLS certificates;
+// its key stays beside it, for the servers of orgs that join later.
+func newChaincodeCA(certFile, keyFile string) (*x509.Certificate, *ecdsa.PrivateKey, error) {
+	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, nil, fmt.Errorf("network: chaincode CA key: %w", err)
+	}
+	now := time.Now().Add(-time.Hour)
+	caTmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "chaincode-ca.registry.test"},
+		NotBefore: now, NotAfter: now.AddDate(10, 0, 0), IsCA: true, BasicConstraintsValid: true,
+		KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
+	}
+	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	if err != nil {
+		return nil, nil, fmt.Errorf("network: chaincode CA: %w", err)
+	}
+	caCert, err := x509.ParseCertificate(caDER)
+	if err != nil {
+		return nil, nil, fmt.Errorf("network: chaincode CA: %w", err)
+	}
+	keyDER, err := x509.MarshalPKCS8PrivateKey(caKey)
+	if err != nil {
+		return nil, nil, fmt.Errorf("network: chaincode CA key: %w", err)
+	}
+	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
+		return nil, nil, fmt.Errorf("network: %w", err)
+	}
+	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}), 0o644); err != nil {
+		return nil, nil, fmt.Errorf("network: %w", err)
+	}
+	return caCert, caKey, nil
+}
+
+// loadChaincodeCA reads the chaincode servers' CA and its key.
+func loadChaincodeCA(certFile, keyFile string) (*x509.Certificate, *ecdsa.PrivateKey, error) {
+	certPEM, err := os.ReadFile(certFile)
+	if err != nil {
+		return nil, nil, err
+	}
+	keyPEM, err := os.ReadFile(keyFile)
+	if err != nil {
+		return nil, nil, fmt.Errorf("the CA key %s (a network made before the key was kept cannot issue certificates for new orgs): %w", keyFile, err)
+	}
+	cb, _ := pem.Decode(certPEM)
+	kb, _ := pem.Decode(keyPEM)
+	if cb == nil || kb == nil {
+		return nil, nil, fmt.Errorf("%s or %s holds no PEM block", certFile, keyFile)
+	}
+	cert, err := x509.ParseCertificate(cb.Bytes)
+	if err != nil {
+		return nil, nil, err
+	}
+	key, err := x509.ParsePKCS8PrivateKey(kb.Bytes)
+	if err != nil {
+		return nil, nil, err
+	}
+	ecKey, ok := key.(*ecdsa.PrivateKey)
+	if !ok {
+		return nil, nil, fmt.Errorf("%s is no ECDSA key", keyFile)
+	}
+	return cert, ecKey, nil
 }
 
 // tarGz packs files (name → content) into a gzipped tar.

@@ -16,10 +16,11 @@ import (
 // fabricModule is the module path whose sampleconfig the node configs start from.
 const fabricModule = "github.com/hyperledger/fabric"
 
-// EnsureBinaries builds peer, orderer, configtxgen, cryptogen and osnadmin
+// EnsureBinaries builds peer, orderer, configtxgen, cryptogen, osnadmin and
+// configtxlator
 // (Fabric v3.1.1, version stamped) into the cache when any is missing.
 func (n *Network) EnsureBinaries(ctx context.Context) error {
-	names := []string{"peer", "orderer", "configtxgen", "cryptogen", "osnadmin"}
+	names := []string{"peer", "orderer", "configtxgen", "cryptogen", "osnadmin", "configtxlator"}
 	missing := false
 	for _, b := range names {
 		if _, err := os.Stat(n.bin(b)); err != nil {
@@ -84,23 +85,14 @@ func (n *Network) ensureCrypto(ctx context.Context) error {
 	if exists(n.cryptoDir()) {
 		return nil
 	}
-	// Every node's certificate names its host name (cryptogen adds
-	// Hostname.Domain); natively the nodes also listen on 127.0.0.1.
-	var sans []string
-	if !n.cfg.Containers {
-		sans = []string{"127.0.0.1", "localhost"}
-	}
-	spec := func(host string) map[string]any { return map[string]any{"Hostname": host, "SANS": sans} }
+	spec := func(host string) map[string]any { return map[string]any{"Hostname": host, "SANS": n.cryptoSANs()} }
 	var orderers []map[string]any
 	for _, o := range n.Orderers() {
 		orderers = append(orderers, spec(strings.TrimSuffix(o.Name, "."+OrdererOrg.Domain)))
 	}
 	var peerOrgs []map[string]any
 	for _, org := range Members {
-		peerOrgs = append(peerOrgs, map[string]any{
-			"Name": org.Name, "Domain": org.Domain, "EnableNodeOUs": true,
-			"Specs": []map[string]any{spec("peer0")}, "Users": map[string]any{"Count": 1},
-		})
+		peerOrgs = append(peerOrgs, n.peerOrgCrypto(org))
 	}
 	cfg := map[string]any{
 		"OrdererOrgs": []map[string]any{{"Name": OrdererOrg.Name, "Domain": OrdererOrg.Domain, "EnableNodeOUs": true, "Specs": orderers}},
@@ -121,6 +113,25 @@ func (n *Network) ensureCrypto(ctx context.Context) error {
 		return fmt.Errorf("network: %w", err)
 	}
 	return nil
+}
+
+// cryptoSANs are the extra names of every node's certificate besides its
+// host name (cryptogen adds Hostname.Domain): natively the nodes listen on
+// 127.0.0.1; in containers nothing relies on it.
+func (n *Network) cryptoSANs() []string {
+	if n.cfg.Containers {
+		return nil
+	}
+	return []string{"127.0.0.1", "localhost"}
+}
+
+// peerOrgCrypto is a member org's entry in cryptogen's configuration: its
+// peer, its admin and one user.
+func (n *Network) peerOrgCrypto(org Org) map[string]any {
+	return map[string]any{
+		"Name": org.Name, "Domain": org.Domain, "EnableNodeOUs": true,
+		"Specs": []map[string]any{{"Hostname": "peer0", "SANS": n.cryptoSANs()}}, "Users": map[string]any{"Count": 1},
+	}
 }
 
 // run runs a Fabric command and reports its output on failure.
@@ -147,6 +158,23 @@ func implicit(rule string) map[string]string {
 	return map[string]string{"Type": "ImplicitMeta", "Rule": rule}
 }
 
+// memberOrg is a member org's definition in configtx.yaml: its MSP, its
+// policies, its peer as anchor — at the channel's creation and when it
+// joins later (AddOrg) alike.
+func (n *Network) memberOrg(p Node) map[string]any {
+	id := p.Org.MSPID
+	return map[string]any{
+		"Name": id, "ID": id, "MSPDir": filepath.Join(n.orgDir(p.Org), "msp"),
+		"Policies": map[string]any{
+			"Readers":     policy(fmt.Sprintf("OR('%[1]s.admin', '%[1]s.peer', '%[1]s.client')", id)),
+			"Writers":     policy(fmt.Sprintf("OR('%[1]s.admin', '%[1]s.client')", id)),
+			"Admins":      policy(fmt.Sprintf("OR('%s.admin')", id)),
+			"Endorsement": policy(fmt.Sprintf("OR('%s.peer')", id)),
+		},
+		"AnchorPeers": []map[string]any{{"Host": n.host(p), "Port": p.Port}},
+	}
+}
+
 // ensureGenesis writes configtx.yaml and the channel's genesis block.
 func (n *Network) ensureGenesis(ctx context.Context) error {
 	block := n.path("config", ChannelID+".block")
@@ -168,17 +196,7 @@ func (n *Network) ensureGenesis(ctx context.Context) error {
 	}
 	var members []any
 	for _, p := range n.Peers() {
-		id := p.Org.MSPID
-		members = append(members, map[string]any{
-			"Name": id, "ID": id, "MSPDir": filepath.Join(n.orgDir(p.Org), "msp"),
-			"Policies": map[string]any{
-				"Readers":     policy(fmt.Sprintf("OR('%[1]s.admin', '%[1]s.peer', '%[1]s.client')", id)),
-				"Writers":     policy(fmt.Sprintf("OR('%[1]s.admin', '%[1]s.client')", id)),
-				"Admins":      policy(fmt.Sprintf("OR('%s.admin')", id)),
-				"Endorsement": policy(fmt.Sprintf("OR('%s.peer')", id)),
-			},
-			"AnchorPeers": []map[string]any{{"Host": n.host(p), "Port": p.Port}},
-		})
+		members = append(members, n.memberOrg(p))
 	}
 	ordererSection := map[string]any{
 		"BatchTimeout":  n.cfg.BatchTimeout.String(),

@@ -124,6 +124,9 @@ func findTools() string {
 // Network is a native Fabric network in a directory.
 type Network struct {
 	cfg Config
+	// joined are the member orgs added to the channel after it was created
+	// (AddOrg), as the network's directory records them.
+	joined []Org
 }
 
 // New returns the network described by cfg; nothing is started.
@@ -151,6 +154,7 @@ func New(cfg Config) (*Network, error) {
 			return nil, fmt.Errorf("network: %s: %w", filepath.Join(dir, "network.json"), err)
 		}
 		cfg.BasePort, cfg.BFT, cfg.Containers = shape.BasePort, shape.BFT, shape.Containers
+		return &Network{cfg: cfg, joined: shape.Joined}, nil
 	case !errors.Is(err, fs.ErrNotExist):
 		return nil, fmt.Errorf("network: %w", err)
 	}
@@ -160,13 +164,14 @@ func New(cfg Config) (*Network, error) {
 // networkShape is what a network directory records about itself, so that
 // status and down need no flags.
 type networkShape struct {
-	BasePort   int  `json:"basePort"`
-	BFT        bool `json:"bft"`
-	Containers bool `json:"containers,omitempty"`
+	BasePort   int   `json:"basePort"`
+	BFT        bool  `json:"bft"`
+	Containers bool  `json:"containers,omitempty"`
+	Joined     []Org `json:"joined,omitempty"`
 }
 
 func (n *Network) saveShape() error {
-	raw, err := json.Marshal(networkShape{BasePort: n.cfg.BasePort, BFT: n.cfg.BFT, Containers: n.cfg.Containers})
+	raw, err := json.Marshal(networkShape{BasePort: n.cfg.BasePort, BFT: n.cfg.BFT, Containers: n.cfg.Containers, Joined: n.joined})
 	if err != nil {
 		return fmt.Errorf("network: %w", err)
 	}
@@ -238,10 +243,15 @@ func (n *Network) Orderers() []Node {
 	return out
 }
 
+// MemberOrgs are the member orgs of the channel: Members, and those added
+// since it was created (AddOrg).
+func (n *Network) MemberOrgs() []Org { return append(append([]Org{}, Members...), n.joined...) }
+
 // Peers returns one peer per member org.
 func (n *Network) Peers() []Node {
-	out := make([]Node, len(Members))
-	for i, org := range Members {
+	members := n.MemberOrgs()
+	out := make([]Node, len(members))
+	for i, org := range members {
 		base := n.cfg.BasePort + 100 + 10*i
 		out[i] = Node{Name: "peer0." + org.Domain, Kind: "peer", Org: org, Port: base, ChaincodePort: base + 1, OperationsPort: base + 2}
 	}
@@ -262,7 +272,7 @@ func (n *Network) Peer(mspID string) (Node, bool) {
 // chaincode beside each peer.
 func (n *Network) ChaincodeServers() []Node {
 	var out []Node
-	for i, org := range Members {
+	for i, org := range n.MemberOrgs() {
 		for j, cc := range []string{RegistryChaincode, KVChaincode} {
 			port := n.cfg.BasePort + 200 + 10*i + j
 			out = append(out, Node{Name: cc + "." + org.Domain, Kind: "chaincode", Org: org, Port: port, Chaincode: cc})
@@ -278,8 +288,9 @@ func (n *Network) APIs() []Node {
 	if !n.cfg.Containers {
 		return nil
 	}
-	out := make([]Node, len(Members))
-	for i, org := range Members {
+	members := n.MemberOrgs()
+	out := make([]Node, len(members))
+	for i, org := range members {
 		out[i] = Node{Name: "registry-api." + org.Domain, Kind: "api", Org: org, Port: n.cfg.BasePort + 300 + 10*i}
 	}
 	return out

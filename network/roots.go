@@ -12,7 +12,7 @@ func (n *Network) GenesisBlock() string { return n.path("config", ChannelID+".bl
 // configuration lists for its MSP — what an auditor pins.
 func (n *Network) RootFiles() map[string]string {
 	out := map[string]string{}
-	for _, org := range append([]Org{OrdererOrg}, Members...) {
+	for _, org := range append([]Org{OrdererOrg}, n.MemberOrgs()...) {
 		out[org.MSPID] = filepath.Join(n.orgDir(org), "ca", "ca."+org.Domain+"-cert.pem")
 	}
 	return out

@@ -46,6 +46,9 @@ const usage = `usage:
   registryctl network up     [flags]   start the native Fabric network (idempotent)
   registryctl network down   [flags]   stop the processes "up" started
   registryctl network status [flags]   list the nodes and whether they run
+  registryctl network add-org --name N --msp MSPID --domain D [flags]
+                                       add a member org to the running channel (configuration update
+                                       signed by the members' admins), start its peer and chaincodes
   registryctl keys new       --out FILE                     create a signing key (secp256k1), print its address
   registryctl sign           --key FILE --type ACT --message JSON
                                                            sign an act (EIP-712); print the request body
@@ -154,7 +157,10 @@ func networkCmd(ctx context.Context, verb string, args []string, out io.Writer) 
 	batchTimeout := fs.Duration("batch-timeout", 50*time.Millisecond, "orderer batch timeout")
 	maxMessages := fs.Int("max-message-count", 64, "orderer batch size in transactions")
 	server := fs.String("chaincode-server", "", "registry-chaincode binary (default: next to registryctl)")
-	timeout := fs.Duration("timeout", 5*time.Minute, "give up on 'up' after this long")
+	timeout := fs.Duration("timeout", 5*time.Minute, "give up on 'up' or 'add-org' after this long")
+	orgName := fs.String("name", "", "add-org: the new member org's name, e.g. KDO")
+	orgMSP := fs.String("msp", "", "add-org: its MSP id, e.g. KDOMSP")
+	orgDomain := fs.String("domain", "", "add-org: its domain, e.g. kdo.registry.test")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -181,6 +187,10 @@ func networkCmd(ctx context.Context, verb string, args []string, out io.Writer) 
 		ctx, cancel := context.WithTimeout(ctx, *timeout)
 		defer cancel()
 		return n.Up(ctx)
+	case "add-org":
+		ctx, cancel := context.WithTimeout(ctx, *timeout)
+		defer cancel()
+		return n.AddOrg(ctx, network.Org{Name: *orgName, MSPID: *orgMSP, Domain: *orgDomain})
 	case "down":
 		return n.Down()
 	case "status":
