@@ -113,7 +113,8 @@ TEST_COMPOSE_PORT ?= 29000
 ## started it; the images built first (make images); then the conformance,
 ## fault and proof suites from this machine through the published ports, the
 ## marketplace across the members' registry-apis, one org's containers
-## restarted and its bundles verified again; everything taken down, and
+## restarted and its bundles verified again, a fourth member org added to the
+## running channel in containers of its own; everything taken down, and
 ## checked that no container, network or volume is left
 test-compose: build
 	$(WITH_ENGINE) sh -c 'set -e; $(MAKE) --no-print-directory images; \
@@ -122,6 +123,7 @@ test-compose: build
 	  $(REGISTRYCTL) network up --containers --dir "$$dir" --base-port $(TEST_COMPOSE_PORT); \
 	  $(GO) test -count=1 -p 1 -tags fabric ./chaincode/ ./proof/ -fabric "$$dir" -fabric-port $(TEST_COMPOSE_PORT); \
 	  $(GO) test -count=1 -tags fabric,compose ./network/ -fabric "$$dir" -fabric-port $(TEST_COMPOSE_PORT); \
+	  $(GO) test -count=1 -tags fabric,addorg -run TestAddOrgJoinsTheChannel ./network/ -fabric "$$dir" -fabric-port $(TEST_COMPOSE_PORT); \
 	  $(REGISTRYCTL) network down --dir "$$dir"; \
 	  left="$$(docker ps -aq --filter label=com.docker.compose.project=$$project) $$(docker network ls -q --filter label=com.docker.compose.project=$$project) $$(docker volume ls -q --filter label=com.docker.compose.project=$$project)"; \
 	  if [ -n "$$(echo $$left)" ]; then echo "test-compose: left behind: $$left"; exit 1; fi; \
