@@ -26,7 +26,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -35,6 +34,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/efa-marktplatz/registry/internal/apt"
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/network"
@@ -434,47 +435,9 @@ func ensureChromium(t testing.TB, path, lockPath string) {
 	}
 
 	t.Logf("%s is missing: apt-get install -y chromium", path)
-	out, err := aptGet("install", "-y", "chromium")
-	if err != nil && aptLacksPackage(out) {
-		var upd []byte
-		upd, err = aptGet("update")
-		require.NoError(t, err, "apt-get update: %s", upd)
-		out, err = aptGet("install", "-y", "chromium")
-	}
+	out, err := apt.Install("chromium")
 	require.NoError(t, err, "apt-get install -y chromium: %s", out)
 	require.True(t, isExecutable(path), "apt-get installed chromium, but %s is not there: %s", path, out)
-}
-
-// aptGet runs apt-get non-interactively. It waits up to ten minutes for apt's
-// lock, and tries again while another apt holds a lock that
-// DPkg::Lock::Timeout does not cover (the lists' lock of apt-get update).
-func aptGet(args ...string) ([]byte, error) {
-	deadline := time.Now().Add(10 * time.Minute)
-	for {
-		cmd := exec.Command("apt-get", append([]string{"-o", "DPkg::Lock::Timeout=600"}, args...)...)
-		cmd.Env = append(os.Environ(), "DEBIAN_FRONTEND=noninteractive")
-		out, err := cmd.CombinedOutput()
-		if err == nil || !aptLocked(out) || time.Now().After(deadline) {
-			return out, err
-		}
-		time.Sleep(2 * time.Second)
-	}
-}
-
-// aptLacksPackage tells from apt-get install's output whether apt has no
-// candidate for the package, which apt-get update can give it.
-func aptLacksPackage(out []byte) bool {
-	s := string(out)
-	return strings.Contains(s, "Unable to locate package") ||
-		strings.Contains(s, "has no installation candidate") ||
-		strings.Contains(s, "is not available, but is referred to")
-}
-
-// aptLocked tells from apt-get's output whether it gave up on a lock.
-func aptLocked(out []byte) bool {
-	s := string(out)
-	return strings.Contains(s, "Could not get lock") || strings.Contains(s, "Unable to lock") ||
-		strings.Contains(s, "Unable to acquire the dpkg frontend lock")
 }
 
 func isExecutable(path string) bool {

@@ -288,26 +288,6 @@ func TestBrowserStops(t *testing.T) {
 	require.Empty(t, browserChildren(t), "processes of browsers, orphans that this process adopted")
 }
 
-func TestAptOutput(t *testing.T) {
-	tests := []struct {
-		out           string
-		lacks, locked bool
-	}{
-		{"E: Unable to locate package chromium", true, false},
-		{"E: Package 'chromium' has no installation candidate", true, false},
-		{"Package chromium is not available, but is referred to by another package.", true, false},
-		{"E: Could not get lock /var/lib/apt/lists/lock. It is held by process 42 (apt-get)", false, true},
-		{"E: Unable to acquire the dpkg frontend lock (/var/lib/dpkg/lock-frontend), is another process using it?", false, true},
-		{"E: Failed to fetch http://deb.debian.org/...  Temporary failure resolving", false, false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.out[:20], func(t *testing.T) {
-			require.Equal(t, tt.lacks, aptLacksPackage([]byte(tt.out)))
-			require.Equal(t, tt.locked, aptLocked([]byte(tt.out)))
-		})
-	}
-}
-
 // browserChildren returns the children of this process that are a browser's
 // processes (chromium, chrome_crashpad_handler), running or zombies.
 func browserChildren(t *testing.T) []string {

@@ -118,19 +118,3 @@ func TestLookTool(t *testing.T) {
 		require.Equal(t, filepath.Join(sbin, "dockerd"), path)
 	}
 }
-
-func TestAptOutput(t *testing.T) {
-	for _, tc := range []struct {
-		out            string
-		lacks, blocked bool
-	}{
-		{out: "E: Unable to locate package docker-compose", lacks: true},
-		{out: "E: Package 'docker.io' has no installation candidate", lacks: true},
-		{out: "E: Could not get lock /var/lib/apt/lists/lock. It is held by process 42", blocked: true},
-		{out: "E: Unable to acquire the dpkg frontend lock (/var/lib/dpkg/lock-frontend)", blocked: true},
-		{out: "E: Sub-process /usr/bin/dpkg returned an error code (1)"},
-	} {
-		require.Equal(t, tc.lacks, aptLacksPackage([]byte(tc.out)), tc.out)
-		require.Equal(t, tc.blocked, aptLocked([]byte(tc.out)), tc.out)
-	}
-}
