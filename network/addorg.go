@@ -1,7 +1,6 @@
 package network
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -259,43 +258,4 @@ func digMap(m map[string]any, path ...string) (map[string]any, error) {
 		m = next
 	}
 	return m, nil
-}
-
-// install installs a chaincode server's package on its peer (unless it
-// is) and starts the server.
-func (n *Network) install(ctx context.Context, cc Node) error {
-	peer, _ := n.Peer(cc.Org.MSPID)
-	pkg, id, err := n.ensurePackage(cc)
-	if err != nil {
-		return err
-	}
-	installed, err := n.cli(ctx, peer, n.cliEnv(peer), "peer", "lifecycle", "chaincode", "queryinstalled")
-	if err != nil {
-		return err
-	}
-	if !bytes.Contains(installed, []byte(id)) {
-		if _, err := n.cli(ctx, peer, n.cliEnv(peer), "peer", "lifecycle", "chaincode", "install", pkg); err != nil {
-			return err
-		}
-	}
-	return n.StartNode(ctx, cc)
-}
-
-// approve approves a chaincode's committed definition for a peer's org,
-// unless the org has.
-func (n *Network) approve(ctx context.Context, p, cc Node) error {
-	_, id, err := n.ensurePackage(cc)
-	if err != nil {
-		return err
-	}
-	if _, err := n.cli(ctx, p, n.cliEnv(p), "peer", "lifecycle", "chaincode", "queryapproved", "--channelID", ChannelID,
-		"--name", cc.Chaincode, "--sequence", ChaincodeSequence); err == nil {
-		return nil
-	}
-	args := append([]string{"lifecycle", "chaincode", "approveformyorg", "--package-id", id, "--channelID", ChannelID, "--name", cc.Chaincode,
-		"--version", ChaincodeVersion, "--sequence", ChaincodeSequence}, n.ordererArgs()...)
-	return n.retry(ctx, func() error {
-		_, err := n.cli(ctx, p, n.cliEnv(p), "peer", args...)
-		return err
-	})
 }

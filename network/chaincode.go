@@ -321,21 +321,7 @@ func (n *Network) deployChaincodes(ctx context.Context) error {
 		return err
 	}
 	for _, cc := range n.ChaincodeServers() {
-		peer, _ := n.Peer(cc.Org.MSPID)
-		pkg, id, err := n.ensurePackage(cc)
-		if err != nil {
-			return err
-		}
-		installed, err := n.cli(ctx, peer, n.cliEnv(peer), "peer", "lifecycle", "chaincode", "queryinstalled")
-		if err != nil {
-			return err
-		}
-		if !bytes.Contains(installed, []byte(id)) {
-			if _, err := n.cli(ctx, peer, n.cliEnv(peer), "peer", "lifecycle", "chaincode", "install", pkg); err != nil {
-				return err
-			}
-		}
-		if err := n.StartNode(ctx, cc); err != nil {
+		if err := n.install(ctx, cc); err != nil {
 			return err
 		}
 	}
@@ -347,6 +333,45 @@ func (n *Network) deployChaincodes(ctx context.Context) error {
 	return nil
 }
 
+// install installs a chaincode server's package on its peer (unless it
+// is) and starts the server.
+func (n *Network) install(ctx context.Context, cc Node) error {
+	peer, _ := n.Peer(cc.Org.MSPID)
+	pkg, id, err := n.ensurePackage(cc)
+	if err != nil {
+		return err
+	}
+	installed, err := n.cli(ctx, peer, n.cliEnv(peer), "peer", "lifecycle", "chaincode", "queryinstalled")
+	if err != nil {
+		return err
+	}
+	if !bytes.Contains(installed, []byte(id)) {
+		if _, err := n.cli(ctx, peer, n.cliEnv(peer), "peer", "lifecycle", "chaincode", "install", pkg); err != nil {
+			return err
+		}
+	}
+	return n.StartNode(ctx, cc)
+}
+
+// approve approves a chaincode's committed definition for a peer's org,
+// unless the org has.
+func (n *Network) approve(ctx context.Context, p, cc Node) error {
+	_, id, err := n.ensurePackage(cc)
+	if err != nil {
+		return err
+	}
+	if _, err := n.cli(ctx, p, n.cliEnv(p), "peer", "lifecycle", "chaincode", "queryapproved", "--channelID", ChannelID,
+		"--name", cc.Chaincode, "--sequence", ChaincodeSequence); err == nil {
+		return nil
+	}
+	args := append([]string{"lifecycle", "chaincode", "approveformyorg", "--package-id", id, "--channelID", ChannelID, "--name", cc.Chaincode,
+		"--version", ChaincodeVersion, "--sequence", ChaincodeSequence}, n.ordererArgs()...)
+	return n.retry(ctx, func() error {
+		_, err := n.cli(ctx, p, n.cliEnv(p), "peer", args...)
+		return err
+	})
+}
+
 // commitDefinition approves a chaincode definition for every org and
 // commits it, unless it is committed already.
 func (n *Network) commitDefinition(ctx context.Context, name string) error {
@@ -355,18 +380,12 @@ func (n *Network) commitDefinition(ctx context.Context, name string) error {
 	if bytes.Contains(committed, []byte("Sequence: "+ChaincodeSequence)) {
 		return nil
 	}
-	definition := []string{"--channelID", ChannelID, "--name", name, "--version", ChaincodeVersion, "--sequence", ChaincodeSequence}
 	for _, p := range peers {
-		cc := n.chaincodeServer(name, p.Org)
-		_, id, err := n.ensurePackage(cc)
-		if err != nil {
-			return err
-		}
-		args := append(append([]string{"lifecycle", "chaincode", "approveformyorg", "--package-id", id}, definition...), n.ordererArgs()...)
-		if err := n.retry(ctx, func() error { _, err := n.cli(ctx, p, n.cliEnv(p), "peer", args...); return err }); err != nil {
+		if err := n.approve(ctx, p, n.chaincodeServer(name, p.Org)); err != nil {
 			return err
 		}
 	}
+	definition := []string{"--channelID", ChannelID, "--name", name, "--version", ChaincodeVersion, "--sequence", ChaincodeSequence}
 	args := append(append([]string{"lifecycle", "chaincode", "commit"}, definition...), n.ordererArgs()...)
 	for _, p := range peers {
 		args = append(args, "--peerAddresses", n.Endpoint(p, p.Port), "--tlsRootCertFiles", n.TLSCACert(p.Org))

@@ -122,27 +122,16 @@ func (n *Network) Kill(nd Node) error { return n.Stop(nd, 0) }
 
 // waitHealthy polls a node's operations /healthz until it answers 200.
 func (n *Network) waitHealthy(ctx context.Context, nd Node) error {
-	url := fmt.Sprintf("http://127.0.0.1:%d/healthz", nd.OperationsPort)
-	return n.poll(ctx, nd, func() error {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-		if err != nil {
-			return err
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			return err
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			return fmt.Errorf("%s answers %d", url, resp.StatusCode)
-		}
-		return nil
-	})
+	return n.waitOK(ctx, nd, fmt.Sprintf("http://127.0.0.1:%d/healthz", nd.OperationsPort))
 }
 
 // waitReady polls a registry-api's /readyz until it answers 200.
 func (n *Network) waitReady(ctx context.Context, nd Node) error {
-	url := fmt.Sprintf("http://127.0.0.1:%d/readyz", nd.Port)
+	return n.waitOK(ctx, nd, fmt.Sprintf("http://127.0.0.1:%d/readyz", nd.Port))
+}
+
+// waitOK polls a node's URL until it answers 200.
+func (n *Network) waitOK(ctx context.Context, nd Node, url string) error {
 	return n.poll(ctx, nd, func() error {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 		if err != nil {
